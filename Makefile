@@ -1,0 +1,32 @@
+# The two commands a new machine needs:
+#   make run    the service on the embedded default (SQLite in ./data), with demo data
+#   make test   the test suite (PostgreSQL tests skip when it is unreachable, except under CI)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+run: $(BIN)/python
+	$(BIN)/pip install --quiet .
+	$(BIN)/closewatch serve --demo
+
+# A regular (non-editable) install, so the tests exercise the package as users get it.
+test: $(BIN)/python
+	$(BIN)/pip install --quiet --force-reinstall --no-deps . && $(BIN)/pip install --quiet '.[test]'
+	$(BIN)/pytest -q
+
+# Installs the test extras (which carry ruff) so lint works on a fresh checkout.
+lint: $(BIN)/python
+	$(BIN)/pip install --quiet '.[test]'
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: $(BIN)/python
+	$(BIN)/python tests/bench/calendar_bench.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,13 @@
+"""Checks on query parameters shared by several routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from monitor.api.problems import Problem
+
+
+def require_zone(label: str, value: datetime | None) -> None:
+    """A bare wall-clock time is ambiguous: refuse it, naming the parameter."""
+    if value is not None and value.tzinfo is None:
+        raise Problem(422, f"{label} needs a time zone (end it in Z or +01:00)", field=label)

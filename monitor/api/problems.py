@@ -1,0 +1,109 @@
+"""Every API error, one shape: an RFC 9457 problem detail.
+
+```json
+{"type": "about:blank", "title": "Unprocessable calendar", "status": 422,
+ "detail": "closing.ics: line 14: event 'Close' (UID a1): end before start",
+ "line": 14, "event": "'Close' (UID a1)"}
+```
+Handlers here are the only place exceptions become responses; a test pins the shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from calendars import CalendarError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error the client can act on; ``extra`` adds members such as ``field``."""
+
+    def __init__(self, status: int, detail: str, *, title: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.title = title or HTTPStatus(status).phrase
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **{key: value for key, value in extra.items() if value is not None},
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def calendar_problem(error: CalendarError) -> Problem:
+    return Problem(
+        422,
+        str(error),
+        title="Unprocessable calendar",
+        source=error.source,
+        line=error.line,
+        event=error.event,
+    )
+
+
+async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(
+        exc.status, exc.detail, title=exc.title, headers=exc.headers, **exc.extra
+    )
+
+
+async def _on_calendar_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CalendarError)
+    return await _on_problem(request, calendar_problem(exc))
+
+
+async def _on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        for error in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "request", "message": "invalid"}
+    return problem_response(
+        422, f"{first['field']}: {first['message']}", title="Invalid request", errors=errors
+    )
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "closewatch hit an unexpected error; it has been logged.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(CalendarError, _on_calendar_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,0 +1,107 @@
+"""Calendars: upload (create or update by name), preview, list, show, delete."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from calendars import Horizon
+from monitor.api.auth import editor, viewer
+from monitor.api.params import require_zone
+from monitor.api.problems import Problem
+from monitor.api.schemas import CalendarOut, ImportOut, PeriodOut, PreviewOut
+from monitor.api.uploads import UPLOAD_BODY, read_upload
+from monitor.db.engine import session_scope
+from monitor.imports import horizon_for, import_calendar, parse_upload
+from monitor.store.calendars import delete_calendar, find_calendar
+from monitor.store.queries import get_calendar, list_calendars, list_periods
+
+router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"])
+
+
+@router.post(
+    "",
+    response_model=ImportOut,
+    status_code=201,
+    openapi_extra=UPLOAD_BODY,
+    summary="Upload a calendar (ICS, CSV or rules); the same name updates it in place",
+    responses={200: {"description": "An existing calendar was updated"}},
+)
+async def upload_calendar(request: Request, response: Response, _token=editor) -> ImportOut:  # type: ignore[no-untyped-def]
+    state = request.app.state
+    upload = await read_upload(request, limit=state.settings.max_upload_bytes)
+    now = state.clock()
+    _parsed, summary = await run_in_threadpool(
+        import_calendar, state.engine, state.settings, upload, now=now
+    )
+    with session_scope(state.engine) as session:
+        row = get_calendar(session, summary.calendar.name)
+    assert row is not None
+    if not summary.created:
+        response.status_code = 200
+    return ImportOut.of(summary, row)
+
+
+@router.post(
+    "/preview",
+    response_model=PreviewOut,
+    openapi_extra=UPLOAD_BODY,
+    summary="Parse, classify and expand an upload without storing anything",
+)
+async def preview_calendar(  # type: ignore[no-untyped-def]
+    request: Request,
+    start: datetime | None = Query(None, alias="from", description="Default: a month ago."),
+    end: datetime | None = Query(None, alias="to", description="Default: about 13 months ahead."),
+    _token=viewer,
+) -> PreviewOut:
+    state = request.app.state
+    upload = await read_upload(request, limit=state.settings.max_upload_bytes)
+    horizon = _horizon(horizon_for(state.settings, state.clock()), start, end)
+    parsed = await run_in_threadpool(parse_upload, state.settings, upload, horizon=horizon)
+    return PreviewOut.of(parsed, horizon.start, horizon.end)
+
+
+@router.get("", response_model=list[CalendarOut], summary="List calendars")
+def get_calendars(request: Request, _token=viewer) -> list[CalendarOut]:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        return [CalendarOut.of(row) for row in list_calendars(session)]
+
+
+@router.get("/{name}", response_model=CalendarOut, summary="Show one calendar")
+def get_calendar_by_name(name: str, request: Request, _token=viewer) -> CalendarOut:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        row = get_calendar(session, name)
+    if row is None:
+        raise Problem(404, f"no calendar named {name!r}")
+    return CalendarOut.of(row)
+
+
+@router.get(
+    "/{name}/periods", response_model=list[PeriodOut], summary="The periods of one calendar"
+)
+def get_calendar_periods(name: str, request: Request, _token=viewer) -> list[PeriodOut]:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        if find_calendar(session, name) is None:
+            raise Problem(404, f"no calendar named {name!r}")
+        return [PeriodOut.of(row) for row in list_periods(session, calendar=name)]
+
+
+@router.delete("/{name}", status_code=204, summary="Delete a calendar with its periods")
+def remove_calendar(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        calendar = find_calendar(session, name)
+        if calendar is None:
+            raise Problem(404, f"no calendar named {name!r}")
+        delete_calendar(session, calendar)
+    return Response(status_code=204)
+
+
+def _horizon(default: Horizon, start: datetime | None, end: datetime | None) -> Horizon:
+    require_zone("from", start)
+    require_zone("to", end)
+    try:
+        return Horizon(start or default.start, end or default.end)
+    except ValueError as exc:
+        raise Problem(422, str(exc), field="to") from None

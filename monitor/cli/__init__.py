@@ -1,0 +1,45 @@
+"""The ``closewatch`` command.
+
+Errors the user can fix (a bad calendar, a bad setting, a bad option) are
+printed as one line on stderr and exit with status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+
+from calendars import CalendarError
+from monitor.cli import calendar, db, serve, token
+from monitor.cli.common import UsageProblem
+
+app = typer.Typer(
+    name="closewatch",
+    help="Watch the systems harder when the business needs them most.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(calendar.app, name="calendar")
+app.add_typer(db.app, name="db")
+app.add_typer(token.app, name="token")
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    try:
+        app()
+    except (CalendarError, UsageProblem) as error:
+        _fail(str(error))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        _fail(f"setting {('CLOSEWATCH_' + field).upper()}: {message}")
+
+
+def _fail(message: str) -> None:
+    print(f"closewatch: error: {message}", file=sys.stderr)
+    sys.exit(2)

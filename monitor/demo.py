@@ -1,0 +1,87 @@
+"""A demo set, so a new install shows something at once.
+
+A rules calendar whose periods fall around any date (month-end and payroll
+recur monthly; a year-end inventory count), three systems, a finance
+audience, and a fresh admin token to try the API with.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import yaml
+from sqlalchemy import Engine, delete, select
+
+from monitor.db.engine import session_scope
+from monitor.db.models import ApiToken, Audience, System
+from monitor.imports import ImportRequest, import_calendar
+from monitor.settings import Settings
+from monitor.store.calendars import UploadedSource
+from monitor.store.tokens import Role, create_token
+
+DEMO_CALENDAR = "demo-finance-calendar"
+DEMO_TOKEN = "demo"
+
+SYSTEMS = (
+    System(name="sap-fi", plain_name="the finance and invoicing system", owner_team="ERP"),
+    System(name="payroll", plain_name="the payroll system", owner_team="HR IT"),
+    System(name="wms", plain_name="the warehouse system", owner_team="Logistics IT"),
+)
+
+FINANCE = Audience(
+    name="finance",
+    timezone="Europe/Berlin",
+    language="en",
+    contact_name="Dana Weber",
+    contact_email="dana.weber@example.com",
+)
+
+RULES = {
+    "timezone": "Europe/Berlin",
+    "working_days": {"country": "DE", "subdivision": "BY"},
+    "periods": [
+        {
+            "id": "month-end",
+            "title": "Month-end closing",
+            "category": "month_end_close",
+            "level": "high",
+            "systems": ["sap-fi"],
+            "audiences": ["finance"],
+            "rule": {"around": "month_end", "before": 2, "after": 3},
+        },
+        {
+            "id": "payroll",
+            "title": "Payroll run",
+            "category": "payroll",
+            "systems": ["payroll"],
+            "audiences": ["finance"],
+            "rule": {"nth_working_day": -4},
+        },
+        {
+            "id": "inventory",
+            "title": "Year-end inventory count",
+            "category": "inventory_count",
+            "level": "critical",
+            "systems": ["wms", "sap-fi"],
+            "audiences": ["finance"],
+            "rule": {"annual": "12-30", "days": 1, "if_not_working_day": "previous"},
+        },
+    ],
+}
+
+
+def load_demo(engine: Engine, settings: Settings, *, now: datetime) -> str:
+    """Load (or refresh) the demo set; returns a new admin token's secret."""
+    with session_scope(engine) as session:
+        for template in (*SYSTEMS, FINANCE):
+            model = type(template)
+            if session.execute(select(model).where(model.name == template.name)).first() is None:
+                session.add(model.model_validate(template.model_dump(exclude={"id"})))
+    source = yaml.safe_dump(RULES, sort_keys=False).encode()
+    upload = UploadedSource(name=DEMO_CALENDAR, data=source, filename="demo.yaml", team="Finance")
+    import_calendar(engine, settings, ImportRequest(upload, format="rules"), now=now)
+    with session_scope(engine) as session:
+        # The secret was shown once and is not stored: replace the token on every demo start.
+        session.execute(delete(ApiToken).where(ApiToken.name == DEMO_TOKEN))
+        _row, secret = create_token(session, name=DEMO_TOKEN, role=Role.ADMIN, now=now)
+    return secret

@@ -1,0 +1,104 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), the app, tokens.
+
+PostgreSQL tests run in a database created for this test session and dropped
+after it. Outside CI they skip when the server is unreachable; under CI
+(``CI=true``) an unreachable server fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from monitor.api import create_app
+from monitor.db.engine import make_engine, session_scope
+from monitor.db.migrate import upgrade
+from monitor.settings import Settings
+from monitor.store.tokens import Role, create_token
+
+FIXTURES = Path(__file__).parent / "fixtures"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "CLOSEWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "system", "audience")
+
+# A fixed "now" for the tests: the API's clock and the expansion horizon hang off it.
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"closewatch_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:
+        admin.dispose()
+        if os.environ.get("CI"):
+            pytest.fail(
+                f"PostgreSQL is required under CI but unreachable at {POSTGRES_ADMIN_URL}: {exc}"
+            )
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_ADMIN_URL}: {type(exc).__name__}")
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database: a new SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'closewatch.db'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    engine = make_engine(request.getfixturevalue("postgres_url"))
+    yield engine
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, timezone="Europe/Berlin", max_upload_bytes=256 * 1024)
+
+
+@pytest.fixture
+async def client(engine: Engine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=engine, clock=lambda: NOW, migrate=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://closewatch.test") as client:
+        yield client
+
+
+def make_token(engine: Engine, role: Role) -> dict[str, str]:
+    with session_scope(engine) as session:
+        _row, secret = create_token(
+            session, name=f"{role.value}-{uuid.uuid4().hex[:6]}", role=role, now=NOW
+        )
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def editor(engine: Engine) -> dict[str, str]:
+    return make_token(engine, Role.EDITOR)
+
+
+@pytest.fixture
+def viewer(engine: Engine) -> dict[str, str]:
+    return make_token(engine, Role.VIEWER)

@@ -1,0 +1,42 @@
+"""Small calendars written inline, for tests about storage and the API rather than parsing."""
+
+from __future__ import annotations
+
+
+def ics(*events: str, extra: str = "") -> bytes:
+    body = "".join(events)
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//closewatch tests//EN\r\n"
+        f"{extra}{body}END:VCALENDAR\r\n"
+    ).encode()
+
+
+def event(uid: str, summary: str, start: str, end: str, *lines: str) -> str:
+    """A VEVENT; ``start``/``end`` are DATE (20261127) or UTC DATE-TIME (20261127T080000Z)."""
+    value = ";VALUE=DATE" if len(start) == 8 else ""
+    extra = "".join(f"{line}\r\n" for line in lines)
+    return (
+        f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{summary}\r\n"
+        f"DTSTART{value}:{start}\r\nDTEND{value}:{end}\r\n{extra}END:VEVENT\r\n"
+    )
+
+
+MONTH_END = event(
+    "close@acme",
+    "Month-end closing",
+    "20261127",
+    "20261202",
+    "RRULE:FREQ=MONTHLY;COUNT=3",
+    "X-CLOSEWATCH-SYSTEMS:sap-fi,invoicing",
+    "X-CLOSEWATCH-AUDIENCES:finance",
+)
+INVENTORY = event(
+    "inventory@acme",
+    "Year-end inventory count",
+    "20261230",
+    "20261231",
+    "CATEGORIES:inventory_count",
+    "X-CLOSEWATCH-SYSTEMS:wms",
+    "X-CLOSEWATCH-AUDIENCES:warehouse",
+)
+TEAM_LUNCH = event("lunch@acme", "Team lunch", "20261203T110000Z", "20261203T123000Z")
