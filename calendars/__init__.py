@@ -14,6 +14,7 @@ from calendars.model import (
     OccurrenceDraft,
     ParsedCalendar,
     PeriodDraft,
+    SourceWarning,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "OccurrenceDraft",
     "ParsedCalendar",
     "PeriodDraft",
+    "SourceWarning",
 ]

@@ -36,7 +36,7 @@ def detect_format(text: str, filename: str | None = None) -> str:
         found = _EXTENSIONS[suffix]
         if found == "ics":
             raise CalendarError(
-                "not iCalendar: the file does not start with BEGIN:VCALENDAR", line=1
+                "not a calendar: an iCalendar file starts with BEGIN:VCALENDAR", line=1
             )
         return found
     if head.startswith("{") or any(line.startswith("periods:") for line in text.splitlines()):

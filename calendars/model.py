@@ -64,6 +64,12 @@ class Horizon:
         now = now.astimezone(UTC)
         return cls(now - timedelta(days=past_days), now + timedelta(days=future_days))
 
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        """Whether ``[start, end)`` overlaps the horizon; an instant counts if it lies inside."""
+        if end <= start:
+            return self.start <= start < self.end
+        return start < self.end and end > self.start
+
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
             raise ValueError("horizon bounds must be timezone-aware")
@@ -123,7 +129,9 @@ class OccurrenceDraft:
 
 
 @dataclass(frozen=True, slots=True)
-class Warning:
+class SourceWarning:
+    """Something the uploader should know: the source was read, but not quite as written."""
+
     message: str
     event: str | None = None
     line: int | None = None
@@ -141,7 +149,7 @@ class ParsedCalendar:
     timezone: str
     periods: list[PeriodDraft] = field(default_factory=list)
     occurrences: list[OccurrenceDraft] = field(default_factory=list)
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
 
     def period(self, key: str) -> PeriodDraft:
         for period in self.periods:

@@ -7,7 +7,7 @@ from pathlib import PurePath
 from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from monitor.api.problems import Problem
@@ -73,9 +73,13 @@ async def read_upload(request: Request, *, limit: int) -> ImportRequest:
 
 async def _read_multipart(request: Request, *, limit: int) -> ImportRequest:
     try:
-        form = await request.form(max_files=2, max_fields=len(FORM_FIELDS) + 2)
+        async with request.form(max_files=2, max_fields=len(FORM_FIELDS) + 2) as form:
+            return await _from_form(form, limit=limit)
     except MultiPartException as exc:
         raise Problem(400, f"malformed multipart body: {exc.message}") from None
+
+
+async def _from_form(form: FormData, *, limit: int) -> ImportRequest:
     file = form.get("file")
     if not isinstance(file, UploadFile):
         raise Problem(400, "the form has no file field", field="file")

@@ -109,10 +109,6 @@ def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) ->
     }
     wanted = {period.key: period for period in parsed.periods}
 
-    removed = [period_id for key, period_id in existing.items() if key not in wanted]
-    if removed:
-        session.execute(delete(Period).where(Period.id.in_(removed)))  # type: ignore[union-attr]
-
     kept = [(existing[key], draft) for key, draft in wanted.items() if key in existing]
     if kept:
         session.execute(update(Period), [{"id": pid, **_period_row(d)} for pid, d in kept])
@@ -129,6 +125,10 @@ def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) ->
     period_ids = [ids[key] for key in wanted]
     _replace_targets(session, [(ids[key], draft) for key, draft in wanted.items()], period_ids)
     occurrence_counts = _sync_occurrences(session, calendar_id, parsed, ids)
+    # Removed after the occurrences, so theirs are counted rather than cascaded away unseen.
+    removed = [period_id for key, period_id in existing.items() if key not in wanted]
+    for chunk in _chunks(removed, 5000):
+        session.execute(delete(Period).where(Period.id.in_(chunk)))  # type: ignore[union-attr]
     return (len(added), len(kept), len(removed), *occurrence_counts)
 
 

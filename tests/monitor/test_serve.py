@@ -53,6 +53,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+        process.stdout.close()
 
 
 def test_demo_shows_periods_around_today(demo_server: tuple[str, str]) -> None:

@@ -1,0 +1,407 @@
+"""iCalendar files as Outlook, Exchange, Google, Apple and Thunderbird export them.
+
+``icalendar`` parses (Windows zone names and VTIMEZONE included),
+``x-wr-timezone`` turns Google's X-WR-TIMEZONE into standard form, and
+``recurring-ical-events`` expands RRULE, RDATE, EXDATE and RECURRENCE-ID.
+This module adds what those leave to the caller: each UID becomes one period,
+dates and floating times are placed in the calendar's zone, cancelled
+instances are dropped, series are capped (see :mod:`calendars.series`), and
+every problem names its line and event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+from icalendar import Event
+
+from calendars.classify import classify, split_list
+from calendars.errors import CalendarError
+from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, SourceWarning
+from calendars.options import ParseOptions, load_zone
+from calendars.series import (
+    CannotExpand,
+    Window,
+    expand_bounded,
+    instances_bound,
+    rebase_distant_start,
+    rules_of,
+)
+from calendars.timeutil import instance_label, to_utc
+
+ONE_OFF = "once"  # the instance of an event that does not repeat: moving it keeps its identity
+# recurring-ical-events compares floating times and dates with the span as if in UTC;
+# a day's margin on each side, then an exact filter, keeps every zone right.
+MARGIN = timedelta(days=1)
+
+
+@dataclass(slots=True)
+class _Event:
+    """A VEVENT and where it is in the file."""
+
+    component: Event
+    line: int
+    end_line: int
+    uid: str
+
+    @property
+    def summary(self) -> str:
+        return str(self.component.get("SUMMARY") or "").strip()
+
+    @property
+    def label(self) -> str:
+        return f"'{self.summary or '(untitled)'}' (UID {self.uid})"
+
+    @property
+    def is_override(self) -> bool:
+        return "RECURRENCE-ID" in self.component
+
+
+class _Source:
+    """The raw lines, for naming the line of an event or one of its properties."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.spans = list(self._event_spans())
+
+    def _event_spans(self) -> Iterator[tuple[int, int]]:
+        begin = None
+        for number, line in enumerate(self.lines, 1):
+            upper = line.strip().upper()
+            if upper == "BEGIN:VEVENT":
+                begin = number
+            elif upper == "END:VEVENT" and begin is not None:
+                yield begin, number
+                begin = None
+
+    def property_line(self, event: _Event, name: str) -> int:
+        for number in range(event.line, event.end_line + 1):
+            upper = self.lines[number - 1].upper()
+            if upper.startswith((f"{name}:", f"{name};")):
+                return number
+        return event.line
+
+
+def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
+    calendar = _parse(text)
+    source = _Source(text)
+    declared = str(calendar.get("X-WR-TIMEZONE") or "").strip() or None
+    zone_name = options.zone_name(declared)
+    zone = load_zone(zone_name)
+    parsed = ParsedCalendar(format="ics", timezone=zone_name)
+
+    events = _events(calendar, source, parsed)
+    for event in events:
+        _check_event(event, source)
+    masters = _masters(events)
+    for event in masters.values():
+        period = _period(event, options, zone_name)
+        parsed.periods.append(period)
+        if period.classification.source == "default":
+            parsed.warnings.append(SourceWarning(
+                "no category found; treated as custom at elevated", event=f"event {event.label}", line=event.line
+            ))  # fmt: skip
+
+    standard = _standard(calendar, declared)
+    occurrences = _expand(standard, masters, options, zone, source, parsed)
+    parsed.occurrences.extend(sorted(occurrences))
+    _drop_cancelled_periods(parsed, masters)
+    if not events:
+        parsed.warnings.append(SourceWarning("the calendar has no events"))
+    return parsed
+
+
+def _parse(text: str) -> icalendar.Calendar:
+    try:
+        calendar = icalendar.Calendar.from_ical(text)
+    except ValueError as exc:
+        raise CalendarError(f"not a valid iCalendar file: {exc}") from None
+    if isinstance(calendar, list):  # several VCALENDARs in one file: take the first
+        calendar = calendar[0]
+    if calendar.name != "VCALENDAR":
+        raise CalendarError(f"not iCalendar: the file holds a {calendar.name}, not a VCALENDAR")
+    return calendar
+
+
+def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalendar) -> list[_Event]:
+    components = [c for c in calendar.subcomponents if c.name == "VEVENT"]
+    spans = source.spans if len(source.spans) == len(components) else [(0, 0)] * len(components)
+    events = []
+    for component, (line, end_line) in zip(components, spans, strict=True):
+        uid = str(component.get("UID") or "").strip()
+        event = _Event(component, line, end_line, uid)
+        if not uid:
+            event.uid = _synthetic_uid(component)
+            component["UID"] = event.uid
+            parsed.warnings.append(SourceWarning(
+                "has no UID; it is identified by its title and start, so editing those makes it a new period",
+                event=f"event {event.label}", line=line,
+            ))  # fmt: skip
+        events.append(event)
+    return events
+
+
+def _synthetic_uid(component: Event) -> str:
+    basis = f"{component.get('SUMMARY', '')}|{component.get('DTSTART').to_ical().decode() if 'DTSTART' in component else ''}"
+    return "closewatch-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def _check_event(event: _Event, source: _Source) -> None:
+    """Refuse what would make the expansion wrong, naming the line."""
+    component = event.component
+
+    def fail(reason: str, prop: str | None = None) -> CalendarError:
+        line = source.property_line(event, prop) if prop else event.line
+        return CalendarError(reason, line=line or None, event=event.label)
+
+    for prop, message in component.errors:
+        raise fail(f"invalid {prop}: {message}", prop)
+    if "DTSTART" not in component:
+        raise fail("has no DTSTART")
+    for prop in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+        if prop in component:
+            _check_zone(component[prop], prop, fail)
+    start = component["DTSTART"].dt
+    if "DTEND" in component:
+        end = component["DTEND"].dt
+        if isinstance(start, datetime) != isinstance(end, datetime):
+            raise fail("DTSTART and DTEND must both be dates or both date-times", "DTEND")
+        if _naive(start) != _naive(end) and isinstance(start, datetime):
+            raise fail("DTSTART and DTEND must both have a time zone or both be floating", "DTEND")
+        if end < start:
+            raise fail(f"end before start ({_show(end)} is before {_show(start)})", "DTEND")
+    elif "DURATION" in component:
+        duration = component["DURATION"].dt
+        if not isinstance(duration, timedelta) or duration < timedelta(0):
+            raise fail("DURATION must not be negative", "DURATION")
+    for rule in rules_of(component):
+        if "UNTIL" in rule and isinstance(rule["UNTIL"][0], datetime) != isinstance(
+            start, datetime
+        ):
+            raise fail(
+                "RRULE UNTIL must be a date when DTSTART is a date, a date-time otherwise", "RRULE"
+            )
+
+
+def _check_zone(prop: Any, name: str, fail: Any) -> None:
+    tzid = prop.params.get("TZID")
+    value = getattr(prop, "dt", None)
+    if tzid and isinstance(value, datetime) and value.tzinfo is None:
+        raise fail(f"unknown time zone {tzid!r} and no VTIMEZONE defines it", name)
+
+
+def _naive(value: date | datetime) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is None
+
+
+def _show(value: date | datetime) -> str:
+    return value.isoformat()
+
+
+def _masters(events: list[_Event]) -> dict[str, _Event]:
+    """The defining VEVENT of each UID: the one without RECURRENCE-ID, else the first."""
+    masters: dict[str, _Event] = {}
+    for event in events:
+        current = masters.get(event.uid)
+        if current is None or (current.is_override and not event.is_override):
+            masters[event.uid] = event
+    return masters
+
+
+def _period(event: _Event, options: ParseOptions, zone_name: str) -> PeriodDraft:
+    component = event.component
+    texts = {
+        "summary": event.summary,
+        "description": str(component.get("DESCRIPTION") or ""),
+        "location": str(component.get("LOCATION") or ""),
+    }
+    try:
+        classification = classify(
+            texts,
+            category=_text(component, "X-CLOSEWATCH-CATEGORY"),
+            level=_text(component, "X-CLOSEWATCH-LEVEL"),
+            systems=split_list(_text(component, "X-CLOSEWATCH-SYSTEMS")),
+            audiences=split_list(_text(component, "X-CLOSEWATCH-AUDIENCES")),
+            categories=_categories(component),
+            rules=options.mapping,
+        )
+    except ValueError as exc:
+        raise CalendarError(str(exc), line=event.line or None, event=event.label) from None
+    return PeriodDraft(
+        key=event.uid,
+        title=event.summary or "(untitled)",
+        classification=classification,
+        description=texts["description"].strip(),
+        recurrence=_recurrence(component),
+        timezone=_zone_key(component["DTSTART"].dt) or zone_name,
+        origin=f"line {event.line}" if event.line else None,
+    )
+
+
+def _text(component: Event, name: str) -> str | None:
+    value = component.get(name)
+    if isinstance(value, list):
+        value = ",".join(str(item) for item in value)
+    return str(value).strip() if value is not None and str(value).strip() else None
+
+
+def _categories(component: Event) -> list[str]:
+    value = component.get("CATEGORIES")
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(tag) for item in values for tag in getattr(item, "cats", [item])]
+
+
+def _recurrence(component: Event) -> str | None:
+    parts = [rule.to_ical().decode() for rule in rules_of(component)]
+    if "RDATE" in component:
+        parts.append("RDATE")
+    return "; ".join(parts) or None
+
+
+def _zone_key(value: date | datetime) -> str | None:
+    if isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo):
+        return value.tzinfo.key
+    return None
+
+
+def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.Calendar:
+    """Google writes UTC times meant in X-WR-TIMEZONE; make them zoned, as RFC 5545 wants."""
+    if not declared:
+        return calendar
+    try:
+        return x_wr_timezone.to_standard(calendar)
+    except (ValueError, KeyError) as exc:
+        raise CalendarError(f"X-WR-TIMEZONE {declared!r} cannot be used: {exc}") from None
+
+
+def _expand(
+    calendar: icalendar.Calendar,
+    masters: dict[str, _Event],
+    options: ParseOptions,
+    zone: tzinfo,
+    source: _Source,
+    parsed: ParsedCalendar,
+) -> list[OccurrenceDraft]:
+    horizon = options.horizon
+    cap = options.max_occurrences_per_series
+    components = {str(c.get("UID")): c for c in calendar.walk("VEVENT") if "RECURRENCE-ID" not in c}
+    for uid, component in components.items():
+        try:
+            rebase_distant_start(component, horizon.start, lambda value: to_utc(value, zone))
+        except CannotExpand as exc:
+            raise CalendarError(
+                str(exc), line=masters[uid].line or None, event=masters[uid].label
+            ) from None
+    query = _query(calendar, masters, source)
+    span = Window(horizon.start - MARGIN, horizon.end + MARGIN)
+    horizon_days = (span.end - span.start).days
+    overrides = _override_counts(calendar)
+    drafts: list[OccurrenceDraft] = []
+    for series in query.series:
+        event = masters.get(str(series.uid))
+        if event is None:
+            continue
+        master = components.get(event.uid, event.component)
+        repeats = bool(rules_of(master)) or "RDATE" in master
+        bound = instances_bound(master, horizon_days) + overrides.get(event.uid, 0)
+        try:
+            found, cut = expand_bounded(
+                series.between,
+                span,
+                cap=cap,
+                bound=bound,
+                identity=lambda occurrence: occurrence.id,
+                start_of=lambda occurrence: to_utc(occurrence.start, zone),
+            )
+            drafts.extend(_drafts(found, event, repeats, zone, horizon))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise CalendarError(
+                f"cannot expand the recurrence: {exc}", line=event.line or None, event=event.label
+            ) from None
+        if cut:
+            parsed.warnings.append(SourceWarning(
+                f"repeats more than {cap} times in the horizon; only the first {cap} are kept",
+                event=f"event {event.label}", line=event.line or None,
+            ))  # fmt: skip
+    return drafts
+
+
+def _query(calendar: icalendar.Calendar, masters: dict[str, _Event], source: _Source) -> Any:
+    try:
+        return recurring_ical_events.of(calendar)
+    except (ValueError, TypeError) as exc:
+        # The library does not say which event; find it by trying each alone.
+        for event in masters.values():
+            single = icalendar.Calendar()
+            single.add_component(event.component)
+            try:
+                recurring_ical_events.of(single)
+            except (ValueError, TypeError) as alone:
+                raise CalendarError(
+                    f"cannot expand the recurrence: {alone}",
+                    line=source.property_line(event, "RRULE") or None,
+                    event=event.label,
+                ) from None
+        raise CalendarError(f"cannot expand the calendar: {exc}") from None
+
+
+def _override_counts(calendar: icalendar.Calendar) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for component in calendar.walk("VEVENT"):
+        if "RECURRENCE-ID" in component:
+            uid = str(component.get("UID"))
+            counts[uid] = counts.get(uid, 0) + 1
+    return counts
+
+
+def _drafts(
+    found: list[Any], event: _Event, repeats: bool, zone: tzinfo, horizon: Any
+) -> Iterator[OccurrenceDraft]:
+    master_title = event.summary or "(untitled)"
+    for occurrence in found:
+        component = occurrence.as_component(False)
+        if str(component.get("STATUS") or "").upper() == "CANCELLED":
+            continue
+        start = to_utc(occurrence.start, zone)
+        end = to_utc(occurrence.end, zone) if occurrence.end is not None else start
+        if not horizon.overlaps(start, end):
+            continue
+        original = component.get("RECURRENCE-ID")
+        instance = (
+            instance_label(original.dt, zone) if repeats and original is not None else ONE_OFF
+        )
+        title = str(component.get("SUMMARY") or "").strip() or master_title
+        yield OccurrenceDraft(
+            start=start,
+            end=max(end, start),
+            period_key=event.uid,
+            instance=instance,
+            title=title if title != master_title else None,
+        )
+
+
+def _drop_cancelled_periods(parsed: ParsedCalendar, masters: dict[str, _Event]) -> None:
+    """A series cancelled as a whole is not a period."""
+    with_occurrences = {occurrence.period_key for occurrence in parsed.occurrences}
+    cancelled = {
+        uid
+        for uid, event in masters.items()
+        if str(event.component.get("STATUS") or "").upper() == "CANCELLED"
+        and uid not in with_occurrences
+    }
+    if cancelled:
+        parsed.periods = [period for period in parsed.periods if period.key not in cancelled]
+        parsed.warnings = [
+            warning for warning in parsed.warnings
+            if not any(f"(UID {uid})" in (warning.event or "") for uid in cancelled)
+        ]  # fmt: skip
