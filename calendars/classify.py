@@ -81,30 +81,36 @@ def _rule(name: str, pattern: str, category: Category) -> MappingRule:
 
 # Built-in patterns in English and German; user rules are tried first.
 # Year and quarter come before month, so "year-end close" is not a month end.
+# English words must start a word; German stems match inside compounds too
+# ("Stichtagsinventur", "Konzernjahresabschluss").
 DEFAULT_RULES: tuple[MappingRule, ...] = (
     _rule(
         "year end",
-        r"\b(year[- ]?end|fiscal year close|annual close|jahresabschluss)",
+        r"\b(year[- ]?end|fiscal year close|annual close)|jahresabschluss|jahresende",
         Category.YEAR_END,
     ),
     _rule(
         "quarter end",
-        r"\b(quarter[- ]?end|quarter close|quartalsabschluss|q[1-4] close)",
+        r"\b(quarter[- ]?end|quarter close|quarterly close|q[1-4] close)|quartalsabschluss",
         Category.QUARTER_END,
     ),
     _rule(
         "month end",
-        r"\b(month[- ]?end|monthly close|closing|monatsabschluss|abschluss)",
+        r"\b(month[- ]?end|monthly close|closing)|monatsabschluss|abschluss",
         Category.MONTH_END_CLOSE,
     ),
-    _rule("inventory", r"\b(inventory|stock ?take|stock count|inventur)", Category.INVENTORY_COUNT),
+    _rule(
+        "inventory",
+        r"\b(inventory|stock ?take|stock count)|inventur",
+        Category.INVENTORY_COUNT,
+    ),
     _rule(
         "payroll",
-        r"\b(payroll|pay run|salary run|lohnlauf|gehaltslauf|entgeltabrechnung)",
+        r"\b(payroll|pay run|salary run)|lohnlauf|gehaltslauf|entgeltabrechnung|lohnabrechnung",
         Category.PAYROLL,
     ),
-    _rule("audit", r"\b(audit|prüfung|pruefung|wirtschaftsprüfer)", Category.AUDIT),
-    _rule("go-live", r"\b(go[- ]?live|cut[- ]?over|launch|produktivstart)", Category.GO_LIVE),
+    _rule("audit", r"\baudit|prüfung|pruefung", Category.AUDIT),
+    _rule("go-live", r"\b(go[- ]?live|cut[- ]?over|launch)|produktivstart", Category.GO_LIVE),
 )
 
 

@@ -87,7 +87,7 @@ def _rows(text: str) -> Iterator[_Row]:
     lines = text.splitlines()
     header_index = next((i for i, line in enumerate(lines) if line.strip()), 0)
     delimiter = _delimiter(lines[header_index] if lines else "")
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
     try:
         header: list[str] | None = None
         previous_end = 0

@@ -16,12 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import recurring_ical_events
 import x_wr_timezone
 from icalendar import Event
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendars.classify import classify, split_list
 from calendars.errors import CalendarError
@@ -29,9 +30,10 @@ from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, Source
 from calendars.options import ParseOptions, load_zone
 from calendars.series import (
     CannotExpand,
+    Reader,
     Window,
+    estimate,
     expand_bounded,
-    instances_bound,
     rebase_distant_start,
     rules_of,
 )
@@ -41,6 +43,9 @@ ONE_OFF = "once"  # the instance of an event that does not repeat: moving it kee
 # recurring-ical-events compares floating times and dates with the span as if in UTC;
 # a day's margin on each side, then an exact filter, keeps every zone right.
 MARGIN = timedelta(days=1)
+# RFC 5545 allows these once per event; a second one makes the event ambiguous.
+SINGLE_VALUED = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS",
+                 "DESCRIPTION", "LOCATION")  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -136,6 +141,7 @@ def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalenda
     spans = source.spans if len(source.spans) == len(components) else [(0, 0)] * len(components)
     events = []
     for component, (line, end_line) in zip(components, spans, strict=True):
+        _check_single_valued(component, source, line, end_line)
         uid = str(component.get("UID") or "").strip()
         event = _Event(component, line, end_line, uid)
         if not uid:
@@ -147,6 +153,20 @@ def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalenda
             ))  # fmt: skip
         events.append(event)
     return events
+
+
+def _check_single_valued(component: Event, source: _Source, line: int, end_line: int) -> None:
+    for name in SINGLE_VALUED:
+        if isinstance(component.get(name), list):
+            repeats = [
+                number
+                for number in range(line, end_line + 1)
+                if source.lines[number - 1].upper().startswith((f"{name}:", f"{name};"))
+            ]
+            raise CalendarError(
+                f"{name} appears more than once in the event that starts on line {line}",
+                line=repeats[1] if len(repeats) > 1 else line or None,
+            )
 
 
 def _synthetic_uid(component: Event) -> str:
@@ -241,7 +261,7 @@ def _period(event: _Event, options: ParseOptions, zone_name: str) -> PeriodDraft
         classification=classification,
         description=texts["description"].strip(),
         recurrence=_recurrence(component),
-        timezone=_zone_key(component["DTSTART"].dt) or zone_name,
+        timezone=_zone_key(component["DTSTART"]) or zone_name,
         origin=f"line {event.line}" if event.line else None,
     )
 
@@ -268,10 +288,19 @@ def _recurrence(component: Event) -> str | None:
     return "; ".join(parts) or None
 
 
-def _zone_key(value: date | datetime) -> str | None:
-    if isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo):
+def _zone_key(prop: Any) -> str | None:
+    """The IANA name of a time's zone: its ZoneInfo, or its TZID (Windows names mapped)."""
+    value = prop.dt
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    if isinstance(value.tzinfo, ZoneInfo):
         return value.tzinfo.key
-    return None
+    tzid = str(prop.params.get("TZID", "")).strip('"')
+    name = WINDOWS_TO_OLSON.get(tzid, tzid)
+    try:
+        return ZoneInfo(name).key if name else None
+    except (ValueError, KeyError, ZoneInfoNotFoundError):
+        return None
 
 
 def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.Calendar:
@@ -294,46 +323,59 @@ def _expand(
 ) -> list[OccurrenceDraft]:
     horizon = options.horizon
     cap = options.max_occurrences_per_series
+
+    def as_utc(value: date | datetime) -> datetime:
+        return to_utc(value, zone)
+
     components = {str(c.get("UID")): c for c in calendar.walk("VEVENT") if "RECURRENCE-ID" not in c}
     for uid, component in components.items():
         try:
-            rebase_distant_start(component, horizon.start, lambda value: to_utc(value, zone))
+            rebase_distant_start(component, horizon.start, as_utc)
         except CannotExpand as exc:
             raise CalendarError(
                 str(exc), line=masters[uid].line or None, event=masters[uid].label
             ) from None
     query = _query(calendar, masters, source)
     span = Window(horizon.start - MARGIN, horizon.end + MARGIN)
-    horizon_days = (span.end - span.start).days
     overrides = _override_counts(calendar)
+    read = Reader(
+        identity=lambda occurrence: occurrence.id,
+        start=lambda occurrence: as_utc(occurrence.start),
+        wanted=lambda occurrence: horizon.overlaps(
+            as_utc(occurrence.start), as_utc(occurrence.end)
+        ),
+    )
     drafts: list[OccurrenceDraft] = []
     for series in query.series:
         event = masters.get(str(series.uid))
         if event is None:
             continue
         master = components.get(event.uid, event.component)
-        repeats = bool(rules_of(master)) or "RDATE" in master
-        bound = instances_bound(master, horizon_days) + overrides.get(event.uid, 0)
         try:
-            found, cut = expand_bounded(
-                series.between,
-                span,
-                cap=cap,
-                bound=bound,
-                identity=lambda occurrence: occurrence.id,
-                start_of=lambda occurrence: to_utc(occurrence.start, zone),
+            rules = estimate(
+                master, overrides.get(event.uid, 0), (span.end - span.start).days, as_utc
             )
-            drafts.extend(_drafts(found, event, repeats, zone, horizon))
+            slack = MARGIN if _dates_or_floating(master) else timedelta(0)
+            found, cut = expand_bounded(
+                series.between, span, cap=cap, rules=rules, read=read, slack=slack
+            )
         except (ValueError, TypeError, OverflowError) as exc:
             raise CalendarError(
                 f"cannot expand the recurrence: {exc}", line=event.line or None, event=event.label
             ) from None
+        repeats = bool(rules_of(master)) or "RDATE" in master
+        drafts.extend(_drafts(found, event, repeats, zone))
         if cut:
             parsed.warnings.append(SourceWarning(
                 f"repeats more than {cap} times in the horizon; only the first {cap} are kept",
                 event=f"event {event.label}", line=event.line or None,
             ))  # fmt: skip
     return drafts
+
+
+def _dates_or_floating(component: Event) -> bool:
+    value = component["DTSTART"].dt
+    return not isinstance(value, datetime) or value.tzinfo is None
 
 
 def _query(calendar: icalendar.Calendar, masters: dict[str, _Event], source: _Source) -> Any:
@@ -365,7 +407,7 @@ def _override_counts(calendar: icalendar.Calendar) -> dict[str, int]:
 
 
 def _drafts(
-    found: list[Any], event: _Event, repeats: bool, zone: tzinfo, horizon: Any
+    found: list[Any], event: _Event, repeats: bool, zone: tzinfo
 ) -> Iterator[OccurrenceDraft]:
     master_title = event.summary or "(untitled)"
     for occurrence in found:
@@ -374,8 +416,6 @@ def _drafts(
             continue
         start = to_utc(occurrence.start, zone)
         end = to_utc(occurrence.end, zone) if occurrence.end is not None else start
-        if not horizon.overlaps(start, end):
-            continue
         original = component.get("RECURRENCE-ID")
         instance = (
             instance_label(original.dt, zone) if repeats and original is not None else ONE_OFF

@@ -6,13 +6,13 @@ unbounded: ``FREQ=SECONDLY`` with no end yields 34 million instances over
 thirteen months, and a daily rule that starts in the year 1 walks 740,000 days
 before the horizon begins. Two guards keep every series cheap:
 
-- :func:`rebase_distant_start` moves the DTSTART of a fine-grained rule
-  (hourly or finer, or daily and weekly from centuries ago) forward to just
-  before the horizon, by a whole number of rule steps, so the set of instances
-  inside the horizon is exactly the same;
+- :func:`rebase_distant_start` moves the DTSTART of a rule that is fine-grained
+  for its age (hourly from last year, daily from the Middle Ages) forward to
+  just before the horizon, by a whole number of rule steps, so the instances
+  inside the horizon are exactly the same;
 - :func:`expand_bounded` expands a series in one call when a cheap upper bound
-  on its instances is within the cap, and otherwise in growing windows that
-  stop as soon as the cap is passed.
+  on its instances is within the cap, and otherwise in windows sized from the
+  rule's density, stopping as soon as the cap is passed.
 """
 
 from __future__ import annotations
@@ -20,25 +20,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from icalendar import Event
 
 # Seconds per rule step for the frequencies worth rebasing.
-STEP_SECONDS = {
-    "SECONDLY": 1,
-    "MINUTELY": 60,
-    "HOURLY": 3600,
-    "DAILY": 86400,
-    "WEEKLY": 7 * 86400,
-}
+STEP_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400}
 # dateutil takes about 2 microseconds a step; 20,000 steps before the horizon cost nothing.
 REBASE_AFTER_STEPS = 20_000
 # Rule parts that filter or multiply the instances of a step.
 BY_PARTS = ("BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY", "BYYEARDAY",
             "BYWEEKNO", "BYMONTH", "BYSETPOS")  # fmt: skip
-FIRST_WINDOW = timedelta(hours=1)
+# Instances a day that each frequency can make at most, before BYHOUR, BYMINUTE, BYSECOND.
+PER_DAY_DEFAULTS = {
+    "SECONDLY": (24, 60, 60),
+    "MINUTELY": (24, 60, 1),
+    "HOURLY": (24, 1, 1),
+}
 
 
 class CannotExpand(ValueError):
@@ -75,16 +74,17 @@ def rebase_distant_start(
     step = timedelta(seconds=STEP_SECONDS[freq] * max(int(_first(rule, "INTERVAL") or 1), 1))
     if not isinstance(start, datetime) and step < timedelta(days=1):
         return  # a date rule finer than daily is nonsense that dateutil refuses anyway
-    duration = _duration(event)
-    steps = math.floor((horizon_start - duration - as_utc(start)) / step) - 1
+    steps = (
+        math.floor((horizon_start - duration_of(event) - _utc_or_wall(start, as_utc)) / step) - 2
+    )
     if steps <= REBASE_AFTER_STEPS:
         return
     count = _first(rule, "COUNT")
     if count is not None:
         if any(part in rule for part in BY_PARTS):
             raise CannotExpand(
-                f"repeats every {freq.lower()[:-2] or freq.lower()} with COUNT and BY parts from long "
-                "before the horizon; closewatch cannot expand it exactly"
+                f"FREQ={freq} with COUNT and BY parts from long before the horizon "
+                "cannot be expanded exactly; give it an UNTIL or a later DTSTART"
             )
         if int(count) <= steps:
             del event["RRULE"]  # every instance lies before the horizon
@@ -96,23 +96,46 @@ def rebase_distant_start(
         _set_time(event, "DTEND", event["DTEND"].dt + shift)
 
 
-def instances_bound(event: Event, horizon_days: int) -> float:
-    """An upper bound on the event's instances in a horizon of ``horizon_days``."""
-    bound = float(len(_listed(event.get("RDATE"))) + 1)
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    """What a series' rules promise before it is expanded.
+
+    ``total`` and ``per_day`` are upper bounds on its instances in the horizon
+    and in any one day; ``first`` is a UTC instant no instance starts before.
+    """
+
+    total: float
+    per_day: float
+    first: datetime
+
+
+def estimate(
+    event: Event, overrides: int, horizon_days: int, as_utc: Callable[[Any], datetime]
+) -> Estimate:
+    extra = len(_listed(event.get("RDATE"))) + overrides + 1
+    per_day, total = 0.0, float(extra)
     for rule in rules_of(event):
-        freq = _first(rule, "FREQ")
-        times = math.prod(
-            len(rule.get(part, ())) or 1 for part in ("BYHOUR", "BYMINUTE", "BYSECOND")
+        defaults = PER_DAY_DEFAULTS.get(_first(rule, "FREQ"), (1, 1, 1))
+        parts = ("BYHOUR", "BYMINUTE", "BYSECOND")
+        rule_per_day = math.prod(
+            len(rule.get(part, ())) or default
+            for part, default in zip(parts, defaults, strict=True)
         )
-        per_day = {
-            "SECONDLY": 86400,
-            "MINUTELY": 1440 * times,
-            "HOURLY": 24 * times,
-        }.get(freq, times)
-        rule_bound = float(per_day * (horizon_days + 2))
+        rule_total = float(rule_per_day * horizon_days)
         count = _first(rule, "COUNT")
-        bound += min(rule_bound, float(count)) if count is not None else rule_bound
-    return bound
+        per_day += rule_per_day
+        total += min(rule_total, float(count)) if count is not None else rule_total
+    first = (
+        _utc_or_wall(event["DTSTART"].dt, as_utc)
+        if "DTSTART" in event
+        else datetime.min.replace(tzinfo=UTC)
+    )
+    rdates = [
+        _utc_or_wall(value, as_utc)
+        for value in _listed(event.get("RDATE"))
+        if isinstance(value, date)
+    ]
+    return Estimate(total, max(per_day, 1.0), min([first, *rdates]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,33 +144,74 @@ class Window:
     end: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """How to read the expansion library's occurrences."""
+
+    identity: Callable[[Any], Any]
+    start: Callable[[Any], datetime]  # as a UTC instant
+    wanted: Callable[[Any], bool]  # inside the horizon
+
+
 def expand_bounded(
     between: Callable[[datetime, datetime], Iterable[Any]],
     span: Window,
     *,
     cap: int,
-    bound: float,
-    identity: Callable[[Any], Any],
-    start_of: Callable[[Any], datetime],
+    rules: Estimate,
+    read: Reader,
+    slack: timedelta,
 ) -> tuple[list[Any], bool]:
-    """The series' occurrences in ``span``, at most ``cap`` of them, and whether it was cut.
+    """The series' wanted occurrences in ``span``, at most ``cap``, and whether it was cut.
 
-    ``between`` is the series' own expansion; ``identity`` tells repeated
-    occurrences (one that spans two windows) apart; ``start_of`` gives an
-    occurrence's start as a UTC instant for ordering.
+    ``between`` is the series' own expansion. ``slack`` widens each window for
+    dates and floating times, which the library compares as if in UTC.
     """
-    if bound <= cap:
-        found = list(between(span.start, span.end))
-        return found, False
-    seen: dict[Any, Any] = {}
-    window_start, size = span.start, FIRST_WINDOW
-    while window_start < span.end and len(seen) <= cap:
-        window_end = min(window_start + size, span.end)
-        for occurrence in between(window_start, window_end):
-            seen.setdefault(identity(occurrence), occurrence)
-        window_start, size = window_end, size * 2
-    ordered = sorted(seen.values(), key=start_of)
+    if rules.total <= cap:
+        return [o for o in between(span.start, span.end) if read.wanted(o)], False
+    kept: dict[Any, Any] = {}
+    window_start = max(span.start, rules.first - slack)
+    size = timedelta(days=min(cap / rules.per_day, (span.end - span.start).days + 1))
+    while window_start < span.end and len(kept) <= cap:
+        window_end = min(window_start + max(size, timedelta(seconds=1)), span.end)
+        found = list(between(window_start - slack, window_end))
+        for occurrence in found:
+            if read.wanted(occurrence):
+                kept.setdefault(read.identity(occurrence), occurrence)
+        # Grow over empty stretches, shrink where the rule is denser than a window should hold.
+        size = size * 2 if not found else size / 2 if len(found) > 2 * cap else size
+        window_start = window_end
+    ordered = sorted(kept.values(), key=read.start)
     return ordered[:cap], len(ordered) > cap
+
+
+def duration_of(event: Event) -> timedelta:
+    """How long each instance lasts, as far as the master event says."""
+    start = event["DTSTART"].dt
+    if "DTEND" in event:
+        end = event["DTEND"].dt
+        if isinstance(start, datetime) == isinstance(end, datetime) and _naive(start) == _naive(
+            end
+        ):
+            return max(end - start, timedelta(0))
+    if "DURATION" in event and isinstance(event["DURATION"].dt, timedelta):
+        return max(event["DURATION"].dt, timedelta(0))
+    return timedelta(days=1) if not isinstance(start, datetime) else timedelta(0)
+
+
+def _utc_or_wall(value: date | datetime, as_utc: Callable[[Any], datetime]) -> datetime:
+    """``value`` in UTC; for the year 1, whose local midnight is outside Python's range, its wall time."""
+    try:
+        return as_utc(value)
+    except OverflowError:
+        wall = (
+            value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+        )
+        return wall.replace(tzinfo=UTC) + timedelta(days=1)
+
+
+def _naive(value: date | datetime) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is None
 
 
 def _first(rule: Any, part: str) -> Any:
@@ -155,19 +219,6 @@ def _first(rule: Any, part: str) -> Any:
     if not values:
         return None
     return values[0] if isinstance(values, list) else values
-
-
-def _duration(event: Event) -> timedelta:
-    start = event["DTSTART"].dt
-    if "DTEND" in event:
-        end = event["DTEND"].dt
-        if type(end) is type(start) and (
-            not isinstance(start, datetime) or (start.tzinfo is None) == (end.tzinfo is None)
-        ):
-            return max(end - start, timedelta(0))
-    if "DURATION" in event and isinstance(event["DURATION"].dt, timedelta):
-        return max(event["DURATION"].dt, timedelta(0))
-    return timedelta(days=1)
 
 
 def _set_time(event: Event, name: str, value: date | datetime) -> None:
@@ -180,4 +231,8 @@ def _listed(value: Any) -> list[Any]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
-    return [dt for item in values for dt in getattr(item, "dts", [item])]
+    return [
+        getattr(d, "dt", d)
+        for item in values
+        for d in (item.dts if hasattr(item, "dts") else [item])
+    ]

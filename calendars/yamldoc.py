@@ -41,8 +41,9 @@ class Document:
 
 def load_document(text: str) -> Document:
     """Parse YAML (JSON is YAML too), keeping the line of every mapping key and list item."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
@@ -52,7 +53,8 @@ def load_document(text: str) -> Document:
             f"not valid YAML or JSON: {problem}", mark.line + 1 if mark else None
         ) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Path, int] = {}
     if node is not None:
         _walk(node, (), lines)

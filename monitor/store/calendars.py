@@ -117,10 +117,15 @@ def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) ->
     ids = dict(existing)
     if added:
         rows = [{"calendar_id": calendar_id, "key": d.key, **_period_row(d)} for d in added]
+        # One plain executemany, then one select for the new ids: the ORM's bulk
+        # INSERT ... RETURNING stitches its batches together in quadratic time.
+        session.execute(insert(Period), rows)
+        new_keys = {d.key for d in added}
         for period_id, key in session.execute(
-            insert(Period).returning(Period.id, Period.key), rows
+            select(Period.id, Period.key).where(Period.calendar_id == calendar_id)
         ):
-            ids[key] = period_id
+            if key in new_keys:
+                ids[key] = period_id
 
     period_ids = [ids[key] for key in wanted]
     _replace_targets(session, [(ids[key], draft) for key, draft in wanted.items()], period_ids)

@@ -1,0 +1,136 @@
+"""Whatever comes in, parsing raises only CalendarError: never a traceback for the user.
+
+Random bytes rarely get past the first check, so the strategies also build
+inputs shaped like each format (property lines with plausible and broken
+values, CSV rows, nested YAML) to reach the deeper code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calendars import CalendarError, Horizon, ParsedCalendar
+from calendars.load import load_calendar
+from calendars.options import ParseOptions
+
+OPTIONS = ParseOptions(
+    horizon=Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC)),
+    default_timezone="Europe/Berlin",
+    max_occurrences_per_series=200,
+)
+FUZZ = settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parse_or_refuse(data: bytes, source: str, format: str | None = None) -> ParsedCalendar | None:
+    try:
+        parsed = load_calendar(data, source=source, options=OPTIONS, format=format)
+    except CalendarError as error:
+        assert str(error).startswith(source), "every error names its source"
+        return None
+    for occurrence in parsed.occurrences:
+        assert occurrence.start.tzinfo is not None and occurrence.end >= occurrence.start
+    return parsed
+
+
+@FUZZ
+@given(st.binary(max_size=400), st.sampled_from(["x.ics", "x.csv", "x.yaml", "x.txt"]))
+def test_arbitrary_bytes(data: bytes, source: str) -> None:
+    parse_or_refuse(data, source)
+
+
+WHEN = st.one_of(
+    st.sampled_from(["20261127", "20261127T090000", "20261127T090000Z", "19700101T000000Z",
+                     "00010101", "99991231T235959Z", "20261331", "2026-11-27", "", "T"]),
+    st.text(alphabet="0123456789TZ:-", max_size=17),
+)  # fmt: skip
+RULE = st.lists(
+    st.sampled_from(["FREQ=SECONDLY", "FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY",
+                     "FREQ=HOURLY", "COUNT=3", "COUNT=1000000", "COUNT=0", "INTERVAL=0", "INTERVAL=2",
+                     "BYDAY=MO,FR", "BYDAY=-1FR", "BYSETPOS=-1", "BYMONTHDAY=31", "BYMONTH=2",
+                     "BYHOUR=25", "UNTIL=20261231", "UNTIL=20261231T000000Z", "WKST=XX", "X"]),
+    max_size=5,
+).map(";".join)  # fmt: skip
+PROPERTY = st.one_of(
+    WHEN.map(lambda v: f"DTSTART:{v}"),
+    WHEN.map(lambda v: f"DTEND:{v}"),
+    WHEN.map(lambda v: f"DTSTART;VALUE=DATE:{v}"),
+    WHEN.map(lambda v: f"DTSTART;TZID=Europe/Berlin:{v}"),
+    WHEN.map(lambda v: f"DTSTART;TZID=Nowhere/Land:{v}"),
+    WHEN.map(lambda v: f"RECURRENCE-ID:{v}"),
+    WHEN.map(lambda v: f"EXDATE:{v}"),
+    WHEN.map(lambda v: f"RDATE:{v}"),
+    RULE.map(lambda v: f"RRULE:{v}"),
+    st.sampled_from(["DURATION:PT1H", "DURATION:-PT1H", "DURATION:P1W", "DURATION:xx",
+                     "STATUS:CANCELLED", "UID:same@x", "UID:", "SUMMARY:Month-end closing",
+                     "CATEGORIES:Inventory count,Work", "X-CLOSEWATCH-LEVEL:extreme",
+                     "X-CLOSEWATCH-CATEGORY:payroll", "BEGIN:VALARM", "END:VALARM", "garbage"]),
+    st.text(max_size=30).map(lambda v: f"SUMMARY:{v}"),
+)  # fmt: skip
+
+
+@FUZZ
+@given(st.lists(st.lists(PROPERTY, max_size=8), max_size=4), st.booleans())
+def test_icalendar_shaped_input(events: list[list[str]], google: bool) -> None:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
+    if google:
+        lines.append("X-WR-TIMEZONE:America/New_York")
+    for properties in events:
+        lines += ["BEGIN:VEVENT", *properties, "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    parse_or_refuse("\r\n".join(lines).encode(), "fuzz.ics")
+
+
+CELL = st.one_of(
+    st.sampled_from(["2026-11-27", "27.11.2026", "2026-11-27 08:00", "2026-11-27T08:00Z", "2026-02-30",
+                     "month_end_close", "high", "Europe/Berlin", "Mars/Base", "a;b", '"', ""]),
+    st.text(max_size=12),
+)  # fmt: skip
+
+
+@FUZZ
+@given(
+    st.lists(st.sampled_from(["title", "start", "end", "level", "category", "timezone", "id", "x"]),
+             min_size=1, max_size=6),
+    st.lists(st.lists(CELL, max_size=7), max_size=5),
+    st.sampled_from([",", ";"]),
+)  # fmt: skip
+def test_csv_shaped_input(header: list[str], rows: list[list[str]], delimiter: str) -> None:
+    text = "\n".join(delimiter.join(row) for row in [header, *rows])
+    parse_or_refuse(text.encode(), "fuzz.csv")
+
+
+SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-40, 40), st.text(max_size=8),
+    st.sampled_from(["month_end", "quarter_end", "12-30", "02-29", "previous", "DE", "BY", "XNYS",
+                     "saturday", "Europe/Berlin"]),
+)  # fmt: skip
+RULE_KEYS = st.sampled_from(["last_working_days", "first_working_days", "nth_working_day", "around",
+                             "before", "after", "annual", "days", "if_not_working_day", "months", "x"])  # fmt: skip
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "title": st.text(min_size=1, max_size=10),
+                "rule": st.dictionaries(RULE_KEYS, SCALAR, max_size=4),
+            },
+            optional={"id": SCALAR, "level": SCALAR, "systems": st.lists(SCALAR, max_size=2)},
+        ),
+        max_size=3,
+    ),
+    st.dictionaries(
+        st.sampled_from(["country", "subdivision", "market", "weekend", "days_off"]),
+        SCALAR,
+        max_size=2,
+    ),
+)
+def test_rules_shaped_input(periods: list[dict[str, Any]], working_days: dict[str, Any]) -> None:
+    document = {"working_days": working_days, "periods": periods}
+    parse_or_refuse(yaml.safe_dump(document).encode(), "fuzz.yaml")
