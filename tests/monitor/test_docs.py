@@ -31,3 +31,15 @@ def _commands() -> list[str]:
 @pytest.mark.parametrize("command", _commands())
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"closewatch {command}" in README
+
+
+def test_every_csv_column_is_in_the_readme() -> None:
+    from calendars.csvfile import COLUMNS
+
+    assert all(f"`{column}`" in README for column in COLUMNS)
+
+
+def test_every_rule_kind_and_option_is_in_the_readme() -> None:
+    from calendars.rules import APPLIES_TO, KINDS
+
+    assert all(f"`{name}" in README for name in (*KINDS, *APPLIES_TO))
