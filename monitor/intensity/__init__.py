@@ -1,0 +1,1 @@
+"""Intensity: how closely each system is watched at any moment, and why."""
