@@ -93,15 +93,30 @@ def first_problem(error: ValidationError, document: Document, *, root: Path = ()
     errors = error.errors()
     # A misspelt key also makes the real one "missing"; the misspelling is the news.
     first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    path = (*root, *(part for part in first["loc"] if not _is_union_tag(part)))
+    path = _document_path((*root, *first["loc"]), document, keep_last=first["type"] == "missing")
     message = str(first["msg"]).removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         message = "unknown key"
     elif first["type"] == "missing":
         message = "is required"
+    elif first["type"] == "union_tag_invalid":
+        context = first.get("ctx", {})
+        message = f"unknown {context.get('discriminator', 'kind').strip(chr(39))} {context.get('tag')!r} (expected {context.get('expected_tags')})"
     return Problem(tuple(path), message, document.line_of(tuple(path)))
 
 
-def _is_union_tag(part: str | int) -> bool:
-    # pydantic adds the union member's name (``function-after[...]``) to the path.
-    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+def _document_path(loc: tuple[str | int, ...], document: Document, *, keep_last: bool) -> Path:
+    """pydantic's error location without the union members it adds (``http``,
+    ``function-after[...]``): a name that is not a key at that place in the
+    document is one of those, unless it is the missing key being reported."""
+    path: list[str | int] = []
+    for position, part in enumerate(loc):
+        last = position == len(loc) - 1
+        if (
+            isinstance(part, str)
+            and not (last and keep_last)
+            and (*path, part) not in document.lines
+        ):
+            continue
+        path.append(part)
+    return tuple(path)

@@ -47,6 +47,21 @@ class Settings(BaseSettings):
         ge=1,
         description="A recurring series with more occurrences in the horizon is cut here, with a warning.",
     )
+    site_file: Path | None = Field(
+        None,
+        description="YAML site file: systems, their checks, policy and ramps. Loaded at start.",
+    )
+    result_retention_hours: int = Field(
+        48,
+        ge=1,
+        description="How long each check result is kept before only hourly summaries remain.",
+    )
+    summary_retention_days: int = Field(
+        400, ge=1, description="How long hourly check summaries (availability, latency) are kept."
+    )
+    max_concurrent_checks: int = Field(
+        500, ge=1, description="Checks running at once, at most; a hanging target holds one slot."
+    )
     host: str = Field("127.0.0.1", description="Address `closewatch serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `closewatch serve` listens on.")
 

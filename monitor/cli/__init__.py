@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from calendars import CalendarError
-from monitor.cli import calendar, db, serve, token
+from monitor.cli import calendar, config, db, serve, token
 from monitor.cli.common import UsageProblem
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar.app, name="calendar")
+app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(token.app, name="token")
 app.command("serve")(serve.serve)

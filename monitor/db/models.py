@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -106,13 +107,108 @@ class ApiToken(SQLModel, table=True):
 
 
 class System(SQLModel, table=True):
-    """Something users depend on: a technical name and the plain name they know."""
+    """Something users depend on: a technical name and the plain name they know.
+
+    ``managed_by`` is ``site`` for systems from the site file (changed only
+    there) and ``api`` for those created through the API. ``policy`` holds this
+    system's overrides of the intensity policy, level by level.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
     plain_name: str = Field(max_length=200)
     owner_team: str = Field(default="", max_length=200)
     description: str = ""
+    managed_by: str = Field(default="api", max_length=8)
+    policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
+
+
+class Check(SQLModel, table=True):
+    """One way of telling whether a system works; ``spec`` is its kind's settings."""
+
+    __tablename__ = "system_check"  # plain "check" is a reserved word in SQL
+    __table_args__ = (UniqueConstraint("system_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(sa_column=_parent("system"))
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=16)
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class CheckResult(SQLModel, table=True):
+    """A recent result, kept for ``CLOSEWATCH_RESULT_RETENTION_HOURS``, then rolled up."""
+
+    __tablename__ = "check_result"
+    __table_args__ = (Index("ix_check_result_check_at", "check_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("system_check.id", ondelete="CASCADE"), nullable=False)
+    )
+    at: datetime = Field(sa_column=_instant(index=True))
+    status: str = Field(max_length=8)
+    duration_ms: float
+    level: int
+    message: str = Field(default="", max_length=500)
+
+
+class CheckSummary(SQLModel, table=True):
+    """One check's hour: how many results of each status, and latency percentiles."""
+
+    __tablename__ = "check_summary"
+
+    check_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("system_check.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    hour: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    total: int
+    up: int
+    degraded: int
+    down: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+class Incident(SQLModel, table=True):
+    """A check failing past its level's threshold, from opening to recovery.
+
+    ``level`` is the system's level when it opened; the timeline is in
+    :class:`IncidentEvent`.
+    """
+
+    __table_args__ = (Index("ix_incident_status_opened", "status", "opened_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system_id: int = Field(sa_column=_parent("system"))
+    check_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("system_check.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    status: str = Field(max_length=16)  # "open" or "closed"
+    level: int
+    title: str = Field(max_length=500)
+    opened_at: datetime = Field(sa_column=_instant())
+    closed_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+
+
+class IncidentEvent(SQLModel, table=True):
+    """One entry of an incident's timeline: opened, failed again, recovered, closed."""
+
+    __tablename__ = "incident_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(sa_column=_parent("incident"))
+    at: datetime = Field(sa_column=_instant())
+    kind: str = Field(max_length=32)
+    message: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
 class Audience(SQLModel, table=True):

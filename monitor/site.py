@@ -1,0 +1,245 @@
+"""The site file: the systems to watch, their checks, and how intensity behaves.
+
+```yaml
+timezone: Europe/Berlin             # for ramps counted in working days
+working_days: {country: DE, subdivision: BY}
+policy:                             # overrides of the default policy, per level
+  critical: {interval: 10s, failures: 2, latency_budget: 800ms, response: 20m}
+ramps:                              # per category, or "default"
+  default: {before_working_days: 2, after_days: 1, level: elevated}
+systems:
+  - name: sap-fi
+    plain_name: the finance and invoicing system
+    owner_team: ERP
+    policy: {high: {interval: 30s}}
+    checks:
+      - {name: web, kind: http, url: "https://sap.example.com/health"}
+      - {name: db, kind: tcp, host: db.example.com, port: 5432}
+```
+
+Unknown keys are errors. :func:`check_site` reports every problem with its
+line, so ``closewatch config check`` can list them all at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from calendars import Category, Level
+from calendars.rules import WorkingDaysSpec
+from calendars.workdays import WorkingDays, public_holidays, weekday_number
+from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
+from monitor.checks.specs import CheckSpec, technical_name
+from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
+from monitor.intensity.ramps import DEFAULT_RAMP, DEFAULT_RAMPS, Ramp
+from monitor.intensity.timeline import RampRules
+
+LEVEL_NAMES = tuple(level.label for level in Level)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LevelOverride(_Strict):
+    interval: float | None = Field(None, description="Between checks, e.g. 30s or 5m.")
+    failures: int | None = Field(None, ge=1, le=100)
+    latency_budget: float | None = None
+    response: float | None = Field(None, description="Response promised to users, e.g. 30m.")
+
+    @field_validator("interval", "latency_budget", "response", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        return None if value is None else parse_duration(value)
+
+    def fields(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            name: getattr(self, name)
+            for name in ("interval", "failures", "latency_budget")
+            if getattr(self, name) is not None
+        }
+        if self.response is not None:
+            found["response_minutes"] = max(1, round(self.response / 60))
+        return found
+
+
+class PolicyOverride(_Strict):
+    normal: LevelOverride | None = None
+    elevated: LevelOverride | None = None
+    high: LevelOverride | None = None
+    critical: LevelOverride | None = None
+
+    def by_level(self) -> dict[Level, dict[str, Any]]:
+        return {
+            level: override.fields() for level in Level if (override := getattr(self, level.label))
+        }
+
+
+class RampSpec(_Strict):
+    before_working_days: int = Field(DEFAULT_RAMP.before_working_days, ge=0, le=20)
+    after_days: int = Field(DEFAULT_RAMP.after_days, ge=0, le=30)
+    level: str = DEFAULT_RAMP.level.label
+
+    @field_validator("level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        return Level.parse(value).label
+
+    def ramp(self) -> Ramp:
+        return Ramp(self.before_working_days, self.after_days, Level.parse(self.level))
+
+
+class SystemSpec(_Strict):
+    name: str = Field(max_length=200)
+    plain_name: str = Field(min_length=1, max_length=200, description="What users call it.")
+    owner_team: str = ""
+    description: str = ""
+    policy: PolicyOverride | None = None
+    checks: tuple[CheckSpec, ...] = ()
+
+    _name = field_validator("name")(technical_name)
+
+
+class SiteFile(_Strict):
+    timezone: str | None = None
+    working_days: WorkingDaysSpec = WorkingDaysSpec()
+    policy: PolicyOverride | None = None
+    ramps: dict[str, RampSpec] = Field(default_factory=dict)
+    systems: tuple[SystemSpec, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("ramps")
+    @classmethod
+    def _known_categories(cls, value: dict[str, RampSpec]) -> dict[str, RampSpec]:
+        known = {category.value for category in Category} | {"default"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(
+                f"unknown category {unknown[0]!r} (expected default or one of {', '.join(sorted(known - {'default'}))})"
+            )
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """A validated site file and what follows from it."""
+
+    spec: SiteFile
+    default_timezone: str
+
+    @property
+    def policy(self) -> Policy:
+        return combine(DEFAULT_POLICY, self.spec.policy.by_level() if self.spec.policy else {})
+
+    def system_policy(self, overrides: dict[str, Any]) -> dict[Level, LevelPolicy]:
+        """The site policy with a system's own overrides (as stored: a PolicyOverride's fields)."""
+        if not overrides:
+            return dict(self.policy)
+        return combine(self.policy, PolicyOverride.model_validate(overrides).by_level())
+
+    def ramp_rules(self, years: range) -> RampRules:
+        spec = self.spec.working_days
+        holidays = public_holidays(
+            years, country=spec.country, subdivision=spec.subdivision, market=spec.market
+        )
+        workdays = WorkingDays(
+            weekend=frozenset(weekday_number(name) for name in spec.weekend),
+            days_off=frozenset(holidays) | frozenset(spec.days_off),
+        )
+        ramps: dict[str, Ramp] = {category.value: ramp for category, ramp in DEFAULT_RAMPS.items()}
+        ramps.update({name: ramp.ramp() for name, ramp in self.spec.ramps.items()})
+        return RampRules(ZoneInfo(self.spec.timezone or self.default_timezone), workdays, ramps)
+
+
+EMPTY_SITE = SiteFile()
+
+
+def check_site(text: str) -> tuple[SiteFile | None, list[Problem]]:
+    """The site file, or every problem found in it, each with its line."""
+    try:
+        document = load_document(text)
+    except DocumentError as exc:
+        return None, [Problem((), str(exc), exc.line)]
+    if document.data is None:
+        return EMPTY_SITE, []
+    if not isinstance(document.data, dict):
+        return None, [Problem((), "the site file is a mapping (systems, policy, ramps ...)", 1)]
+    try:
+        site = SiteFile.model_validate(document.data)
+    except ValidationError as error:
+        return None, _all_problems(error, document)
+    problems = _duplicates(site, document) + _holiday_problems(site, document)
+    return (None, problems) if problems else (site, [])
+
+
+def load_site(text: str) -> SiteFile:
+    """The site file; ValueError naming the first problem and its line."""
+    site, problems = check_site(text)
+    if problems or site is None:
+        first = problems[0]
+        where = f"line {first.line}: " if first.line else ""
+        raise ValueError(f"{where}{first.where}: {first.message}")
+    return site
+
+
+def _all_problems(error: ValidationError, document: Document) -> list[Problem]:
+    problems = []
+    for index in range(len(error.errors())):
+        single = ValidationError.from_exception_data(error.title, [error.errors()[index]])  # type: ignore[list-item]
+        problems.append(first_problem(single, document))
+    return sorted(problems, key=lambda problem: problem.line or 0)
+
+
+def _duplicates(site: SiteFile, document: Document) -> list[Problem]:
+    problems = []
+    counts = Counter(system.name for system in site.systems)
+    for index, system in enumerate(site.systems):
+        if counts[system.name] > 1:
+            path = ("systems", index, "name")
+            problems.append(
+                Problem(
+                    path,
+                    f"system {system.name!r} is defined more than once",
+                    document.line_of(path),
+                )
+            )
+        names = Counter(check.name for check in system.checks)
+        for position, check in enumerate(system.checks):
+            if names[check.name] > 1:
+                path = ("systems", index, "checks", position, "name")
+                problems.append(
+                    Problem(
+                        path,
+                        f"check {check.name!r} appears twice in {system.name!r}",
+                        document.line_of(path),
+                    )
+                )
+    return problems
+
+
+def _holiday_problems(site: SiteFile, document: Document) -> list[Problem]:
+    spec = site.working_days
+    try:
+        year = date.today().year
+        public_holidays(
+            [year], country=spec.country, subdivision=spec.subdivision, market=spec.market
+        )
+    except ValueError as exc:
+        path = ("working_days",)
+        return [Problem(path, str(exc), document.line_of(path))]
+    return []
