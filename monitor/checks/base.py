@@ -1,6 +1,6 @@
 """What every probe shares: the outcome of one check, and the probe signature.
 
-A probe is ``async def probe(spec, *, timeout) -> Outcome``: it connects,
+A probe is ``async def probe(spec) -> Outcome`` (bounded by ``spec.timeout``): it connects,
 measures and judges, and never raises for a target's failure (a refused
 connection, a timeout, a wrong status are outcomes, not exceptions). It does not
 know about intensity levels: the runner applies the level's latency budget,
