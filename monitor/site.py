@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -195,6 +196,18 @@ def load_site(text: str) -> SiteFile:
         where = f"line {first.line}: " if first.line else ""
         raise ValueError(f"{where}{first.where}: {first.message}")
     return site
+
+
+def read_site_file(path: Path) -> SiteFile:
+    """The site file at ``path``; ValueError naming the file, line and problem."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot be read ({exc.strerror})") from None
+    try:
+        return load_site(text)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
 
 
 def _all_problems(error: ValidationError, document: Document) -> list[Problem]:

@@ -10,14 +10,27 @@ from fastapi import FastAPI
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
-from monitor.api import routes_calendars, routes_pages, routes_periods
+from monitor.api import (
+    routes_calendars,
+    routes_health,
+    routes_incidents,
+    routes_intensity,
+    routes_pages,
+    routes_periods,
+    routes_systems,
+)
 from monitor.api.background import background_work
 from monitor.api.limits import BodySizeLimit
 from monitor.api.problems import install_problem_handlers
-from monitor.db.engine import make_engine
+from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
+from monitor.intensity.service import IntensityService
+from monitor.metrics import Metrics
 from monitor.paths import templates_dir
 from monitor.settings import Settings
+from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
+from monitor.store.systems import sync_site
+from monitor.watch.watcher import Watcher
 
 # Multipart framing and the small form fields ride on top of the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -30,14 +43,20 @@ def create_app(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     migrate: bool = True,
     background: bool = False,
+    site: SiteFile | None = None,
 ) -> FastAPI:
+    """The service. ``background`` starts the watcher (checks, levels, incidents) with the app."""
     settings = settings or Settings()
     engine = engine or make_engine(settings.effective_database_url)
     if migrate:
         upgrade(engine)
+    if site is None and settings.site_file is not None:
+        site = read_site_file(settings.site_file)
+    if site is not None:
+        with session_scope(engine) as session:
+            sync_site(session, site, now=clock())
 
     app = FastAPI(
-        lifespan=background_work(engine, settings, clock) if background else None,
         title="closewatch",
         version=version("closewatch"),
         description="Critical business periods in, closer watching and plain-language notices out.",
@@ -45,11 +64,30 @@ def create_app(
     app.state.settings = settings
     app.state.engine = engine
     app.state.clock = clock
+    app.state.site = Site(site or EMPTY_SITE, default_timezone=settings.timezone)
+    app.state.metrics = Metrics()
+    app.state.intensity = IntensityService(engine, app.state.site, clock)
+    app.state.metrics.read_intensity_from(app.state.intensity.state)
+    app.state.watcher = (
+        Watcher(engine, settings, app.state.intensity, app.state.metrics, clock)
+        if background
+        else None
+    )
+    if background:
+        app.router.lifespan_context = background_work(app)
     app.state.pages = Environment(
         loader=FileSystemLoader(templates_dir()), autoescape=select_autoescape(default=True)
     )
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
-    for module in (routes_calendars, routes_periods, routes_pages):
+    for module in (
+        routes_calendars,
+        routes_periods,
+        routes_systems,
+        routes_intensity,
+        routes_incidents,
+        routes_health,
+        routes_pages,
+    ):
         app.include_router(module.router)
     return app

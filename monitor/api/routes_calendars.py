@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from calendars import Horizon
 from monitor.api.auth import editor, viewer
+from monitor.api.changes import notify_changed
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas import CalendarOut, ImportOut, PeriodOut, PreviewOut
@@ -41,6 +42,7 @@ async def upload_calendar(request: Request, response: Response, _token=editor) -
     assert row is not None
     if not summary.created:
         response.status_code = 200
+    notify_changed(request.app)
     return ImportOut.of(summary, row)
 
 
@@ -95,6 +97,7 @@ def remove_calendar(name: str, request: Request, _token=editor) -> Response:  # 
         if calendar is None:
             raise Problem(404, f"no calendar named {name!r}")
         delete_calendar(session, calendar)
+    notify_changed(request.app)
     return Response(status_code=204)
 
 

@@ -12,8 +12,8 @@ import typer
 from pydantic import ValidationError
 
 from calendars import CalendarError
-from monitor.cli import calendar, config, db, serve, token
-from monitor.cli.common import UsageProblem
+from monitor.cli import calendar, config, db, intensity, serve, token
+from monitor.cli.common import SiteProblem, UsageProblem
 
 app = typer.Typer(
     name="closewatch",
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
+app.add_typer(intensity.app, name="intensity")
 app.add_typer(token.app, name="token")
 app.command("serve")(serve.serve)
 
@@ -32,7 +33,7 @@ app.command("serve")(serve.serve)
 def main() -> None:
     try:
         app()
-    except (CalendarError, UsageProblem) as error:
+    except (CalendarError, UsageProblem, SiteProblem) as error:
         _fail(str(error))
     except ValidationError as error:
         first = error.errors()[0]

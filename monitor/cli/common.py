@@ -16,6 +16,10 @@ class UsageProblem(Exception):
     """A problem with what the user asked for; printed as one line, exit status 2."""
 
 
+class SiteProblem(ValueError):
+    """A site file that cannot be used; printed as one line, exit status 2."""
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 

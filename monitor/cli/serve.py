@@ -6,7 +6,8 @@ import typer
 import uvicorn
 
 from monitor.api import create_app
-from monitor.cli.common import now, ready_engine, settings
+from monitor.cli.common import SiteProblem, now, ready_engine, settings
+from monitor.site import read_site_file
 
 
 def serve(
@@ -22,5 +23,9 @@ def serve(
 
         secret = load_demo(engine, config, now=now())
         typer.echo(f"demo loaded; an admin token for trying the API: {secret}")
-    app = create_app(config, engine=engine, migrate=False, background=True)
+    try:
+        site = read_site_file(config.site_file) if config.site_file else None
+    except ValueError as exc:
+        raise SiteProblem(str(exc)) from None
+    app = create_app(config, engine=engine, migrate=False, background=True, site=site)
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")

@@ -111,3 +111,9 @@ def test_ramps_come_from_the_site_with_the_defaults_for_the_rest() -> None:
 
 def test_an_empty_site_file_is_the_defaults() -> None:
     assert load_site("").systems == ()
+
+
+def test_the_deployed_example_site_file_is_valid() -> None:
+    example = CONFIG.parents[1] / "deploy" / "site.yaml"
+
+    assert check_site(example.read_text())[1] == []

@@ -1,0 +1,41 @@
+"""Health for orchestrators and metrics for Prometheus; no token needed."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+from monitor.api.problems import problem_response
+from monitor.db.engine import session_scope
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/readyz", summary="The database answers and, when this process watches, the scheduler runs"
+)
+def readyz(request: Request) -> Response:
+    state = request.app.state
+    try:
+        with session_scope(state.engine) as session:
+            session.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database means not ready
+        return problem_response(503, f"the database does not answer: {type(exc).__name__}")
+    watcher = state.watcher
+    if watcher is not None and not watcher.running:
+        return problem_response(503, "the scheduler is not running")
+    return Response('{"status": "ready"}', media_type="application/json")
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    state = request.app.state
+    await run_in_threadpool(state.intensity.current)  # rebuilt only if calendars or systems changed
+    return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,100 @@
+"""Intensity: every system's level at an instant, and how levels change over a span.
+
+Systems are the watched ones (site file or API) and any other a calendar
+names; those have ``managed_by: null`` and the site policy.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import select
+
+from monitor.api.auth import viewer
+from monitor.api.params import require_zone
+from monitor.api.problems import Problem
+from monitor.api.schemas_watch import (
+    IntensityOut,
+    SegmentOut,
+    SystemLevelOut,
+    SystemTimelineOut,
+    TimelineOut,
+)
+from monitor.db.engine import session_scope
+from monitor.db.models import System
+
+router = APIRouter(prefix="/api/v1/intensity", tags=["intensity"])
+
+DEFAULT_SPAN = timedelta(days=60)
+LONGEST_SPAN = timedelta(days=400)
+
+
+@router.get("", response_model=IntensityOut, summary="Every system's level at an instant")
+def get_intensity(  # type: ignore[no-untyped-def]
+    request: Request,
+    at: datetime | None = Query(None, description="ISO 8601 with a zone; default now."),
+    _token=viewer,
+) -> IntensityOut:
+    require_zone("at", at)
+    state = request.app.state
+    when = at or state.clock()
+    index = state.intensity.current().index
+    systems = _watched(request)
+    names = sorted(set(systems) | set(index.timelines))
+    return IntensityOut(
+        at=when,
+        systems=[
+            SystemLevelOut.of(name, systems.get(name), index.at(name, when), state.site)
+            for name in names
+        ],
+    )
+
+
+@router.get(
+    "/timeline",
+    response_model=TimelineOut,
+    summary="Each system's levels over a span, as segments [start, end)",
+)
+def get_timeline(  # type: ignore[no-untyped-def]
+    request: Request,
+    start: datetime | None = Query(None, alias="from", description="ISO 8601; default now."),
+    end: datetime | None = Query(
+        None, alias="to", description="ISO 8601; exclusive; default 60 days after from."
+    ),
+    system: str | None = Query(None, description="Only this system."),
+    _token=viewer,
+) -> TimelineOut:
+    require_zone("from", start)
+    require_zone("to", end)
+    state = request.app.state
+    start = start or state.clock()
+    end = end or start + DEFAULT_SPAN
+    if end <= start:
+        raise Problem(422, "to must be after from", field="to")
+    if end - start > LONGEST_SPAN:
+        raise Problem(422, f"the span is at most {LONGEST_SPAN.days} days", field="to")
+    index = state.intensity.current().index
+    systems = _watched(request)
+    names = sorted(set(systems) | set(index.timelines))
+    if system is not None:
+        if system not in names:
+            raise Problem(404, f"no system named {system!r}")
+        names = [system]
+    return TimelineOut(
+        start=start,
+        end=end,
+        systems=[
+            SystemTimelineOut(
+                name=name,
+                plain_name=systems[name].plain_name if name in systems else None,
+                segments=[SegmentOut.of(s) for s in index.between(name, start, end)],
+            )
+            for name in names
+        ],
+    )
+
+
+def _watched(request: Request) -> dict[str, System]:
+    with session_scope(request.app.state.engine) as session:
+        return {system.name: system for system in session.execute(select(System)).scalars()}

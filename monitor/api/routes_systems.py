@@ -1,0 +1,177 @@
+"""Systems: list and show (level now, checks, last results), create, replace, delete.
+
+Systems from the site file are read-only here: they change in the site file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from monitor.api.auth import editor, viewer
+from monitor.api.changes import notify_changed
+from monitor.api.problems import Problem
+from monitor.api.schemas_watch import SystemOut
+from monitor.db.engine import session_scope
+from monitor.db.models import CheckResult, Incident, System
+from monitor.site import SystemSpec
+from monitor.store.systems import API, SITE, checks_of, find_system, save_system
+
+router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
+
+SITE_MANAGED = "managed by the site file; change it there"
+
+
+@router.get("", response_model=list[SystemOut], summary="List systems with their level now")
+def get_systems(request: Request, _token=viewer) -> list[SystemOut]:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        systems = list(session.execute(select(System).order_by(System.name)).scalars())
+        return _views(request, session, systems)
+
+
+@router.get("/{name}", response_model=SystemOut, summary="Show one system")
+def get_system(name: str, request: Request, _token=viewer) -> SystemOut:  # type: ignore[no-untyped-def]
+    return _view(request, name)
+
+
+@router.post("", response_model=SystemOut, status_code=201, summary="Create a system")
+def create_system(spec: SystemSpec, request: Request, _token=editor) -> SystemOut:  # type: ignore[no-untyped-def]
+    _distinct_checks(spec)
+    state = request.app.state
+    try:
+        with session_scope(state.engine) as session:
+            if find_system(session, spec.name) is not None:
+                raise _exists(spec.name)
+            system = System(name=spec.name, plain_name=spec.plain_name)
+            save_system(session, system, spec, managed_by=API, now=state.clock())
+    except IntegrityError:  # created meanwhile by another request
+        raise _exists(spec.name) from None
+    notify_changed(request.app)
+    return _view(request, spec.name)
+
+
+@router.put("/{name}", response_model=SystemOut, summary="Replace a system and its checks")
+def replace_system(  # type: ignore[no-untyped-def]
+    name: str, spec: SystemSpec, request: Request, _token=editor
+) -> SystemOut:
+    if spec.name != name:
+        raise Problem(
+            422,
+            f"body.name: {spec.name!r} does not match {name!r} in the path",
+            title="Invalid request",
+            field="body.name",
+        )
+    _distinct_checks(spec)
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        system = _editable(session, name)
+        save_system(session, system, spec, managed_by=API, now=state.clock())
+    notify_changed(request.app)
+    return _view(request, name)
+
+
+@router.delete("/{name}", status_code=204, summary="Delete a system with its checks")
+def remove_system(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        system = _editable(session, name)
+        session.execute(delete(System).where(System.id == system.id))  # type: ignore[arg-type]
+    notify_changed(request.app)
+    return Response(status_code=204)
+
+
+def _view(request: Request, name: str) -> SystemOut:
+    with session_scope(request.app.state.engine) as session:
+        system = find_system(session, name)
+        if system is None:
+            raise _missing(name)
+        (view,) = _views(request, session, [system])
+    return view
+
+
+def _views(request: Request, session: Session, systems: Sequence[System]) -> list[SystemOut]:
+    """Each system with its checks, their last results and its open incidents: four queries."""
+    state = request.app.state
+    ids = [system.id or 0 for system in systems]
+    checks = checks_of(session, ids)
+    latest = _latest_results(session, [c.id or 0 for found in checks.values() for c in found])
+    open_incidents = _open_incidents(session, ids)
+    index = state.intensity.current().index
+    now = state.clock()
+    return [
+        SystemOut.of_system(
+            system,
+            checks.get(system.id or 0, []),
+            latest,
+            open_incidents.get(system.id or 0, 0),
+            index.at(system.name, now),
+            state.site,
+        )
+        for system in systems
+    ]
+
+
+def _latest_results(session: Session, check_ids: Sequence[int]) -> dict[int, CheckResult]:
+    """The newest result of each check, in one query."""
+    if not check_ids:
+        return {}
+    newest_first = func.row_number().over(
+        partition_by=CheckResult.check_id,
+        order_by=(CheckResult.at.desc(), CheckResult.id.desc()),  # type: ignore[attr-defined,union-attr]
+    )
+    ranked = (
+        select(CheckResult.id, newest_first.label("rank"))
+        .where(CheckResult.check_id.in_(check_ids))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    rows = session.execute(
+        select(CheckResult).join(ranked, ranked.c.id == CheckResult.id).where(ranked.c.rank == 1)
+    ).scalars()
+    return {result.check_id: result for result in rows}
+
+
+def _open_incidents(session: Session, system_ids: Sequence[int]) -> dict[int, int]:
+    if not system_ids:
+        return {}
+    rows = session.execute(
+        select(Incident.system_id, func.count())
+        .where(Incident.status == "open", Incident.system_id.in_(system_ids))  # type: ignore[attr-defined]
+        .group_by(Incident.system_id)
+    )
+    return {system_id: count for system_id, count in rows}
+
+
+def _editable(session: Session, name: str) -> System:
+    system = find_system(session, name)
+    if system is None:
+        raise _missing(name)
+    if system.managed_by == SITE:
+        raise Problem(409, f"system {name!r} is {SITE_MANAGED}")
+    return system
+
+
+def _distinct_checks(spec: SystemSpec) -> None:
+    seen: set[str] = set()
+    for position, check in enumerate(spec.checks):
+        if check.name in seen:
+            field = f"body.checks.{position}.name"
+            raise Problem(
+                422,
+                f"{field}: check {check.name!r} appears twice in {spec.name!r}",
+                title="Invalid request",
+                field=field,
+            )
+        seen.add(check.name)
+
+
+def _missing(name: str) -> Problem:
+    return Problem(404, f"no system named {name!r}")
+
+
+def _exists(name: str) -> Problem:
+    return Problem(
+        409, f"a system named {name!r} already exists; PUT /api/v1/systems/{name} replaces it"
+    )

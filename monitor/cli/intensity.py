@@ -1,0 +1,227 @@
+"""``closewatch intensity``: each system's level now or at a time, and over the coming weeks.
+
+Systems are those stored (site file or API), those in the site file, and any
+other a calendar names. Times given without a zone are in CLOSEWATCH_TIMEZONE;
+a date alone means its local midnight.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlalchemy import select
+
+from calendars import Level
+from monitor.cli.calendar import _instant
+from monitor.cli.common import SiteProblem, UsageProblem, now, ready_engine, settings
+from monitor.db.engine import session_scope
+from monitor.db.models import System
+from monitor.intensity.load import Loaded
+from monitor.intensity.policy import LevelPolicy
+from monitor.intensity.service import IntensityService
+from monitor.intensity.timeline import Cause, Segment
+from monitor.settings import Settings
+from monitor.site import EMPTY_SITE, Site, read_site_file
+from monitor.timefmt import iso_z
+
+app = typer.Typer(
+    help="Each system's level and how it is watched: now, at a time, or over a span.",
+    invoke_without_command=True,
+)
+
+DEFAULT_SPAN = timedelta(days=60)
+LONGEST_SPAN = timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A system as the CLI shows it; ``plain_name`` is None for one only a calendar names."""
+
+    name: str
+    plain_name: str | None
+    policy: dict[Level, LevelPolicy]
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    zone: ZoneInfo
+    loaded: Loaded
+    systems: list[_Known]
+
+
+@app.callback()
+def levels(
+    ctx: typer.Context,
+    at: str | None = typer.Option(None, "--at", help="Date or date-time; default now."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Each system's level at a time (default now), its policy, and why."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = settings()
+    zone = ZoneInfo(config.timezone)
+    when = _instant(at, zone, "--at") or now()
+    view = _view(config)
+    rows = [(known, view.loaded.index.at(known.name, when)) for known in view.systems]
+    if as_json:
+        document = {
+            "at": iso_z(when),
+            "systems": [
+                {
+                    "system": known.name,
+                    "plain_name": known.plain_name,
+                    "level": segment.level.label,
+                    **_policy_json(known.policy[segment.level]),
+                    "causes": [_cause_json(cause) for cause in segment.causes],
+                }
+                for known, segment in rows
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    typer.echo(f"levels at {when.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})")
+    header = ("system", "level", "interval", "failures", "latency", "response", "cause")
+    table = [
+        (
+            known.name,
+            segment.level.label,
+            _duration(known.policy[segment.level].interval),
+            str(known.policy[segment.level].failures),
+            _duration(known.policy[segment.level].latency_budget),
+            _duration(known.policy[segment.level].response_minutes * 60),
+            _causes_text(segment.causes),
+        )
+        for known, segment in rows
+    ]
+    _print_columns([header, *table])
+    if not rows:
+        typer.echo("no systems: add them to the site file or name them in a calendar")
+
+
+@app.command()
+def timeline(
+    start: str | None = typer.Option(None, "--from", help="Date or date-time; default now."),
+    end: str | None = typer.Option(
+        None, "--to", help="Date or date-time; default 60 days after --from."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """When each system's level changes over a span, and why."""
+    config = settings()
+    zone = ZoneInfo(config.timezone)
+    first = _instant(start, zone, "--from") or now()
+    last = _instant(end, zone, "--to") or first + DEFAULT_SPAN
+    if last <= first:
+        raise UsageProblem("--to must be after --from")
+    if last - first > LONGEST_SPAN:
+        raise UsageProblem(f"--from to --to spans at most {LONGEST_SPAN.days} days")
+    view = _view(config)
+    spans = [(known, view.loaded.index.between(known.name, first, last)) for known in view.systems]
+    if as_json:
+        document = {
+            "from": iso_z(first),
+            "to": iso_z(last),
+            "systems": [
+                {
+                    "system": known.name,
+                    "plain_name": known.plain_name,
+                    "segments": [_segment_json(segment) for segment in segments],
+                }
+                for known, segments in spans
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    typer.echo(
+        f"levels from {first.astimezone(zone):%Y-%m-%d %H:%M} "
+        f"to {last.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})"
+    )
+    for known, segments in spans:
+        plain = f" ({known.plain_name})" if known.plain_name else ""
+        typer.echo(f"\n{known.name}{plain}")
+        for segment in segments:
+            typer.echo(
+                f"  {segment.start.astimezone(zone):%Y-%m-%d %H:%M}  "
+                f"{segment.end.astimezone(zone):%Y-%m-%d %H:%M}  "
+                f"{segment.level.label:<8}  {_causes_text(segment.causes)}"
+            )
+
+
+def _view(config: Settings) -> _View:
+    engine = ready_engine(config)
+    try:
+        spec = read_site_file(config.site_file) if config.site_file else EMPTY_SITE
+    except ValueError as exc:
+        raise SiteProblem(str(exc)) from None
+    site = Site(spec, default_timezone=config.timezone)
+    loaded = IntensityService(engine, site, clock=now).current()
+    with session_scope(engine) as session:
+        stored = {
+            system.name: _Known(system.name, system.plain_name, site.system_policy(system.policy))
+            for system in session.execute(select(System)).scalars()
+        }
+    in_file = {
+        system.name: _Known(
+            system.name,
+            system.plain_name,
+            site.system_policy(
+                system.policy.model_dump(exclude_none=True) if system.policy else {}
+            ),
+        )
+        for system in spec.systems
+    }
+    named = {name: _Known(name, None, dict(site.policy)) for name in loaded.index.timelines}
+    known = {**named, **in_file, **stored}
+    return _View(ZoneInfo(config.timezone), loaded, [known[name] for name in sorted(known)])
+
+
+def _policy_json(rule: LevelPolicy) -> dict[str, Any]:
+    return {
+        "interval_seconds": float(rule.interval),
+        "failures": rule.failures,
+        "latency_budget_seconds": float(rule.latency_budget),
+        "response_minutes": rule.response_minutes,
+    }
+
+
+def _cause_json(cause: Cause) -> dict[str, Any]:
+    return {
+        "title": cause.title,
+        "category": cause.category,
+        "phase": cause.phase,
+        "start": iso_z(cause.start),
+        "end": iso_z(cause.end),
+    }
+
+
+def _segment_json(segment: Segment) -> dict[str, Any]:
+    return {
+        "start": iso_z(segment.start),
+        "end": iso_z(segment.end),
+        "level": segment.level.label,
+        "causes": [_cause_json(cause) for cause in segment.causes],
+    }
+
+
+def _causes_text(causes: tuple[Cause, ...]) -> str:
+    return ", ".join(f"{cause.title} ({cause.phase})" for cause in causes) or "-"
+
+
+def _duration(seconds: float) -> str:
+    """``15s``, ``2m``, ``4h``, ``0.8s``: the largest whole unit."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _print_columns(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]).rstrip())

@@ -1,0 +1,1 @@
+"""Watching: running checks at the intervals intensity sets, recording results, opening incidents."""
