@@ -179,6 +179,9 @@ class Watcher:
                 id=f"check:{check_id}",
                 args=[check_id],
                 replace_existing=True,
+                # Explicit, so a first run that the loop above already passed runs at
+                # once instead of one whole interval later.
+                next_run_time=first,
             )
         self._schedule_boundary(now)
 
