@@ -31,14 +31,7 @@ class CauseOut(BaseModel):
 
     @classmethod
     def of(cls, cause: Cause) -> CauseOut:
-        return cls(
-            occurrence_id=cause.occurrence_id,
-            title=cause.title,
-            category=cause.category,
-            phase=cause.phase,
-            start=cause.start,
-            end=cause.end,
-        )
+        return cls.model_validate(cause, from_attributes=True)
 
 
 class PolicyOut(BaseModel):
@@ -107,12 +100,7 @@ class LastResultOut(BaseModel):
 
     @classmethod
     def of(cls, result: CheckResult) -> LastResultOut:
-        return cls(
-            status=result.status,
-            at=result.at,
-            duration_ms=result.duration_ms,
-            message=result.message,
-        )
+        return cls.model_validate(result, from_attributes=True)
 
 
 class CheckOut(BaseModel):
