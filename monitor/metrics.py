@@ -124,6 +124,12 @@ class Metrics:
             "Deliveries given up on after their maximum age.",
             registry=r,
         )
+        self.feedback = Counter(
+            "closewatch_feedback",
+            "Answers readers gave through feedback links.",
+            ["answer"],
+            registry=r,
+        )
         self.leader = Gauge(
             "closewatch_leader", "1 when this replica plans and probes.", registry=r
         )

@@ -6,10 +6,12 @@ reference is checked against this class by a test.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,6 +64,49 @@ class Settings(BaseSettings):
     max_concurrent_checks: int = Field(
         500, ge=1, description="Checks running at once, at most; a hanging target holds one slot."
     )
+    public_url: str = Field(
+        "http://127.0.0.1:8080",
+        description="Address people reach closewatch at; feedback and unsubscribe links start with it.",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Signs feedback and unsubscribe links. Default: a random key kept in DATA_DIR/secret_key.",
+    )
+    smtp_host: str | None = Field(
+        None,
+        description="SMTP server for email notices. Unset: notices are written as .eml files to DATA_DIR/outbox.",
+    )
+    smtp_port: int = Field(
+        587, ge=1, le=65535, description="SMTP port (587 with STARTTLS, 465 with TLS, 25 plain)."
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls, tls (implicit, port 465) or none."
+    )
+    smtp_username: str | None = Field(
+        None, description="SMTP user name, when the server wants one."
+    )
+    smtp_password: SecretStr | None = Field(None, description="SMTP password; never logged.")
+    smtp_sender: str = Field(
+        "closewatch@localhost", description="Envelope and From address of email notices."
+    )
+    smtp_per_second: float | None = Field(
+        None,
+        gt=0,
+        description="At most this many emails a second (a server's rate limit); unset: no limit.",
+    )
+    outbox_lease_seconds: int = Field(
+        120,
+        ge=1,
+        description="A claimed delivery not confirmed within this is claimed again (its sender died).",
+    )
+    outbox_max_age_hours: int = Field(
+        24,
+        ge=1,
+        description="A delivery still failing this long after it was due becomes a dead letter.",
+    )
+    plan_ahead_days: int = Field(
+        35, ge=1, description="How far ahead notices are planned into the outbox."
+    )
     host: str = Field("127.0.0.1", description="Address `closewatch serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `closewatch serve` listens on.")
 
@@ -73,6 +118,17 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    def signing_key(self) -> str:
+        """The key for signed links: the configured one, else one kept in the data directory."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
 
     @property
     def effective_database_url(self) -> str:

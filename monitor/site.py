@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
@@ -107,12 +107,94 @@ class SystemSpec(_Strict):
     _name = field_validator("name")(technical_name)
 
 
+CHANNELS = ("email", "chat", "file")
+_CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+
+
+class Contact(_Strict):
+    """The IT person who signs an audience's notices and answers them."""
+
+    name: str = Field(min_length=1, max_length=200)
+    email: str = ""
+    phone: str = ""
+    chat: str = ""
+
+
+class Member(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = ""
+    chat: str = Field(
+        "", description="An Apprise URL that reaches this person, e.g. a Teams or Matrix hook."
+    )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Member:
+        if not (self.email or self.chat):
+            raise ValueError("a member needs an email or a chat address")
+        return self
+
+
+class QuietHours(_Strict):
+    start: str = Field(pattern=_CLOCK, description="HH:MM local: no notices from here ...")
+    end: str = Field(pattern=_CLOCK, description="... until here (may be the next morning).")
+
+
+class HeadsUp(_Strict):
+    working_days_before: int = Field(2, ge=0, le=20)
+    by_category: dict[str, int] = Field(default_factory=dict)
+
+
+class Concerns(_Strict):
+    """Periods that concern an audience besides those naming it."""
+
+    categories: tuple[str, ...] = ()
+    systems: tuple[str, ...] = ()
+
+
+class AudienceSpec(_Strict):
+    name: str = Field(max_length=200)
+    timezone: str
+    language: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    local_time: str = Field(
+        "09:00", pattern=_CLOCK, description="When planned notices go out, local."
+    )
+    quiet_hours: QuietHours | None = None
+    working_days: WorkingDaysSpec | None = None
+    channels: tuple[str, ...] = ("email",)
+    heads_up: HeadsUp = HeadsUp()
+    daily_status: bool = False
+    wrap_up: bool = True
+    contact: Contact
+    members: tuple[Member, ...] = ()
+    concerns: Concerns = Concerns()
+
+    _name = field_validator("name")(technical_name)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(value) - set(CHANNELS))
+        if unknown or not value:
+            raise ValueError(f"channels are some of {', '.join(CHANNELS)}")
+        return value
+
+
 class SiteFile(_Strict):
     timezone: str | None = None
     working_days: WorkingDaysSpec = WorkingDaysSpec()
     policy: PolicyOverride | None = None
     ramps: dict[str, RampSpec] = Field(default_factory=dict)
     systems: tuple[SystemSpec, ...] = ()
+    audiences: tuple[AudienceSpec, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -184,7 +266,11 @@ def check_site(text: str) -> tuple[SiteFile | None, list[Problem]]:
         site = SiteFile.model_validate(document.data)
     except ValidationError as error:
         return None, _all_problems(error, document)
-    problems = _duplicates(site, document) + _holiday_problems(site, document)
+    problems = (
+        _duplicates(site, document)
+        + _audience_duplicates(site, document)
+        + _holiday_problems(site, document)
+    )
     return (None, problems) if problems else (site, [])
 
 
@@ -243,6 +329,16 @@ def _duplicates(site: SiteFile, document: Document) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _audience_duplicates(site: SiteFile, document: Document) -> list[Problem]:
+    counts = Counter(audience.name for audience in site.audiences)
+    return [
+        Problem(("audiences", index, "name"), f"audience {audience.name!r} is defined more than once",
+                document.line_of(("audiences", index, "name")))
+        for index, audience in enumerate(site.audiences)
+        if counts[audience.name] > 1
+    ]  # fmt: skip
 
 
 def _holiday_problems(site: SiteFile, document: Document) -> list[Problem]:

@@ -28,7 +28,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "CLOSEWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "system", "audience",
-          "system_check", "check_result", "check_summary", "incident", "incident_event")  # fmt: skip
+          "system_check", "check_result", "check_summary", "incident", "incident_event",
+          "delivery", "feedback", "unsubscribe")  # fmt: skip
 
 # A fixed "now" for the tests: the API's clock and the expansion horizon hang off it.
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ from monitor.api import (
     routes_intensity,
     routes_pages,
     routes_periods,
+    routes_public,
     routes_systems,
 )
 from monitor.api.background import background_work
@@ -26,9 +27,11 @@ from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
+from monitor.notices.service import NoticeService
 from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
+from monitor.store.audiences import sync_site_audiences
 from monitor.store.systems import sync_site
 from monitor.watch.watcher import Watcher
 
@@ -55,6 +58,7 @@ def create_app(
     if site is not None:
         with session_scope(engine) as session:
             sync_site(session, site, now=clock())
+            sync_site_audiences(session, site, now=clock())
 
     app = FastAPI(
         title="closewatch",
@@ -73,6 +77,11 @@ def create_app(
         if background
         else None
     )
+    app.state.notices = (
+        NoticeService(engine, settings, app.state.site, app.state.metrics, clock=clock)
+        if background
+        else None
+    )
     if background:
         app.router.lifespan_context = background_work(app)
     app.state.pages = Environment(
@@ -87,6 +96,7 @@ def create_app(
         routes_intensity,
         routes_incidents,
         routes_health,
+        routes_public,
         routes_pages,
     ):
         app.include_router(module.router)

@@ -1,4 +1,4 @@
-"""Work the service does on its own while it runs: the watcher."""
+"""Work the service does on its own while it runs: the watcher and the notices."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from fastapi import FastAPI
 def background_work(app: FastAPI) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        watcher = app.state.watcher
+        watcher, notices = app.state.watcher, app.state.notices
         await watcher.start()
+        await notices.start()
         try:
             yield
         finally:
+            await notices.stop()
             await watcher.stop()
 
     return lifespan

@@ -1,4 +1,4 @@
-"""Telling the watcher that calendars or systems changed."""
+"""Telling the watcher and the notice planner that calendars, systems or audiences changed."""
 
 from __future__ import annotations
 
@@ -7,6 +7,6 @@ from fastapi import FastAPI
 
 def notify_changed(app: FastAPI) -> None:
     """The watcher reschedules now, not at its next poll."""
-    watcher = app.state.watcher
-    if watcher is not None:
-        watcher.changed()
+    for worker in (app.state.watcher, app.state.notices):
+        if worker is not None:
+            worker.changed()

@@ -212,7 +212,11 @@ class IncidentEvent(SQLModel, table=True):
 
 
 class Audience(SQLModel, table=True):
-    """A group of people and the IT contact who signs their notices."""
+    """A group of people and the IT contact who signs their notices.
+
+    ``spec`` is the audience as written in the site file or sent to the API
+    (members, quiet hours, channels, which periods concern it).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
@@ -220,3 +224,65 @@ class Audience(SQLModel, table=True):
     language: str = Field(default="en", max_length=16)
     contact_name: str = Field(default="", max_length=200)
     contact_email: str = Field(default="", max_length=320)
+    managed_by: str = Field(default="api", max_length=8)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one notice to one recipient on one channel.
+
+    ``dedupe_key`` makes planning idempotent (a re-run finds the row it made)
+    and gives the message its Message-ID. ``status`` moves from ``pending`` to
+    ``sending`` (claimed, with a lease) to ``sent``; failures go back to
+    ``pending`` with a later ``due_at``, or to ``dead`` past the maximum age;
+    notices no longer wanted (a cancelled occurrence) become ``withdrawn``.
+    """
+
+    __table_args__ = (Index("ix_delivery_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(unique=True, max_length=300)
+    kind: str = Field(max_length=16)
+    channel: str = Field(max_length=16)
+    audience: str = Field(max_length=200, index=True)
+    recipient_name: str = Field(default="", max_length=200)
+    recipient_address: str = Field(max_length=500)
+    occurrence_id: int | None = Field(default=None, index=True)
+    incident_id: int | None = Field(default=None, index=True)
+    due_at: datetime = Field(sa_column=_instant())
+    first_due_at: datetime = Field(sa_column=_instant())
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=1000)
+    lease_until: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    subject: str = Field(default="", max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
+    sent_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+
+
+class Feedback(SQLModel, table=True):
+    """A reader's answer through a signed link: sorted, still a problem, or a rating."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=300, index=True)  # the delivery the link came in
+    audience: str = Field(max_length=200, index=True)
+    recipient_address: str = Field(max_length=500)
+    occurrence_id: int | None = Field(default=None, index=True)
+    incident_id: int | None = Field(default=None, index=True)
+    answer: str = Field(max_length=16)  # "sorted", "problem" or "rating"
+    rating: int | None = None
+    comment: str = Field(default="", max_length=2000)
+    at: datetime = Field(sa_column=_instant())
+
+
+class Unsubscribe(SQLModel, table=True):
+    """A recipient who asked for no more notices for an audience."""
+
+    __table_args__ = (UniqueConstraint("audience", "recipient_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    audience: str = Field(max_length=200)
+    recipient_address: str = Field(max_length=500)
+    at: datetime = Field(sa_column=_instant())

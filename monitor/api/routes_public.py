@@ -1,0 +1,130 @@
+"""Pages reached from links in notices: feedback and unsubscribe. No sign-in.
+
+A GET only shows the page: mail scanners (Outlook's Safe Links and the like)
+open every link in a message, and must not answer for the reader. The answer
+is stored on POST. The signed token in the path says who and what, so no
+form can be forged for someone else. ``List-Unsubscribe-Post`` one-click
+unsubscribing posts to the same unsubscribe address.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from monitor.db.engine import session_scope
+from monitor.db.models import Delivery, Feedback, Unsubscribe
+from monitor.notices.compose import ALERT as ALERT_KIND
+from monitor.store.audiences import find_audience
+from notifiers.links import BadLink, Links
+
+router = APIRouter(include_in_schema=False)
+
+
+def _links(request: Request) -> Links:
+    settings = request.app.state.settings
+    return Links(settings.signing_key(), settings.public_url)
+
+
+def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
+    html = request.app.state.pages.get_template(f"pages/{name}.html").render(**context)
+    return HTMLResponse(html, status_code=status)
+
+
+def _bad_link(request: Request, error: BadLink) -> HTMLResponse:
+    return HTMLResponse(
+        request.app.state.pages.from_string(
+            '{% extends "pages/base.html" %}{% block main %}<h1>This link does not work</h1>'
+            '<p class="lead">{{ reason }}. Please answer the notice by email instead.</p>{% endblock %}'
+        ).render(reason=str(error).capitalize()),
+        status_code=400,
+    )
+
+
+@router.get("/feedback/{token}", response_class=HTMLResponse)
+def feedback_page(token: str, request: Request) -> HTMLResponse:
+    try:
+        _key, answer = _links(request).read_feedback(token)
+    except BadLink as error:
+        return _bad_link(request, error)
+    return _page(request, "feedback", answer=answer, done=False)
+
+
+@router.post("/feedback/{token}", response_class=HTMLResponse)
+async def feedback_answer(token: str, request: Request) -> HTMLResponse:
+    try:
+        key, linked = _links(request).read_feedback(token)
+    except BadLink as error:
+        return _bad_link(request, error)
+    form = await request.form()
+    answer = str(form.get("answer") or linked)
+    answer = answer if answer in ("sorted", "problem") else "rating"
+    rating = form.get("rating")
+    rating_value = (
+        int(rating) if isinstance(rating, str) and rating in {"1", "2", "3", "4", "5"} else None
+    )
+    comment = str(form.get("comment") or "")[:2000]
+    contact = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
+    request.app.state.metrics.feedback.labels(answer).inc()
+    return _page(request, "feedback", answer=answer, done=True, contact_name=contact)
+
+
+def _store_feedback(
+    request: Request, key: str, answer: str, rating: int | None, comment: str
+) -> str | None:
+    state = request.app.state
+    now = state.clock()
+    with session_scope(state.engine) as session:
+        delivery = session.execute(
+            select(Delivery).where(Delivery.dedupe_key == key)
+        ).scalar_one_or_none()
+        if delivery is None:
+            return None
+        feedback = Feedback(
+            dedupe_key=key, audience=delivery.audience, recipient_address=delivery.recipient_address,
+            occurrence_id=delivery.occurrence_id, incident_id=delivery.incident_id,
+            answer=answer, rating=rating, comment=comment, at=now,
+        )  # fmt: skip
+        session.add(feedback)
+        session.flush()
+        audience = find_audience(session, delivery.audience)
+        if audience is None:
+            return None
+        if answer == "problem" and audience.contact.email:
+            # "Still a problem" reaches the audience's IT contact at once, through the outbox.
+            session.add(Delivery(
+                dedupe_key=f"{ALERT_KIND}/{feedback.id}", kind=ALERT_KIND, channel="email",
+                audience=delivery.audience, recipient_name=audience.contact.name,
+                recipient_address=audience.contact.email, occurrence_id=delivery.occurrence_id,
+                incident_id=delivery.incident_id, due_at=now, first_due_at=now, created_at=now, updated_at=now,
+            ))  # fmt: skip
+        return audience.contact.name
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
+    try:
+        audience, address = _links(request).read_unsubscribe(token)
+    except BadLink as error:
+        return _bad_link(request, error)
+    return _page(request, "unsubscribe", audience=audience, address=address, done=False)
+
+
+@router.post("/unsubscribe/{token}", response_class=HTMLResponse)
+def unsubscribe(token: str, request: Request) -> HTMLResponse:
+    try:
+        audience, address = _links(request).read_unsubscribe(token)
+    except BadLink as error:
+        return _bad_link(request, error)
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        known = session.execute(
+            select(Unsubscribe.id).where(Unsubscribe.audience == audience, Unsubscribe.recipient_address == address)
+        ).first()  # fmt: skip
+        if known is None:
+            session.add(Unsubscribe(audience=audience, recipient_address=address, at=state.clock()))
+        spec = find_audience(session, audience)
+    return _page(request, "unsubscribe", audience=audience, address=address, done=True,
+                 contact_name=spec.contact.name if spec else None)  # fmt: skip

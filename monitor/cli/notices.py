@@ -1,0 +1,166 @@
+"""``closewatch notices``: plan, preview and send notices."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlalchemy import select
+
+from calendars.options import load_zone
+from monitor.cli.calendar import _instant
+from monitor.cli.common import UsageProblem, now, ready_engine, settings
+from monitor.db.engine import session_scope
+from monitor.db.models import Occurrence
+from monitor.notices.channels import build_channels
+from monitor.notices.compose import Composer
+from monitor.notices.sync import current_plan, plan_and_sync
+from monitor.paths import templates_dir
+from monitor.site import EMPTY_SITE, Site, read_site_file
+from monitor.store.audiences import find_audience, sync_site_audiences
+from monitor.store.outbox import DatabaseOutbox
+from monitor.timefmt import iso_z
+from notifiers.linter import lint_message
+from notifiers.outbox import Claim, OutboxWorker, RetryPolicy
+from notifiers.render import KINDS, NoticeRenderer
+
+app = typer.Typer(help="Plan, preview and send notices to audiences.", no_args_is_help=True)
+
+
+def _site(config):  # type: ignore[no-untyped-def]
+    try:
+        spec = read_site_file(config.site_file) if config.site_file else EMPTY_SITE
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    return Site(spec, default_timezone=config.timezone)
+
+
+def _ready():  # type: ignore[no-untyped-def]
+    """Settings, the database with the site file's audiences in it, and the site."""
+    config = settings()
+    engine = ready_engine(config)
+    site = _site(config)
+    if config.site_file:
+        with session_scope(engine) as session:
+            sync_site_audiences(session, site.spec, now=now())
+    return config, engine, site
+
+
+@app.command()
+def plan(
+    start: str | None = typer.Option(None, "--from", help="Date or date-time; default now."),
+    end: str | None = typer.Option(
+        None, "--to", help="Date or date-time; default CLOSEWATCH_PLAN_AHEAD_DAYS ahead."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """The planned deliveries: kind, audience, recipient, channel, due time in UTC and the reader's zone."""
+    config, engine, site = _ready()
+    zone = load_zone(config.timezone)
+    begin = _instant(start, zone, "--from") or now()
+    finish = _instant(end, zone, "--to") or begin + timedelta(days=config.plan_ahead_days)
+    if finish <= begin:
+        raise UsageProblem("--to must be after --from")
+    planned = [
+        p for p in current_plan(engine, site, now=begin, ahead=finish - begin) if p.due_at >= begin
+    ]
+    with session_scope(engine) as session:
+        zones = {name: ZoneInfo(spec.timezone) for name in {p.audience for p in planned}
+                 if (spec := find_audience(session, name))}  # fmt: skip
+    planned.sort(key=lambda p: (p.due_at, p.audience, p.recipient_name, p.channel))
+    rows = [
+        {"kind": p.kind, "audience": p.audience, "recipient": p.recipient_name, "address": p.recipient_address,
+         "channel": p.channel, "occurrence": p.occurrence_id, "due": iso_z(p.due_at),
+         "due_local": p.due_at.astimezone(zones[p.audience]).isoformat(), "dedupe_key": p.dedupe_key}
+        for p in planned
+    ]  # fmt: skip
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {"from": iso_z(begin), "to": iso_z(finish), "deliveries": rows},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for row in rows:
+        typer.echo(f"{row['due']}  {row['due_local'][:16]}  {row['kind']:<12}  {row['audience']:<12}  "
+                   f"{row['channel']:<5}  {row['recipient']} <{row['address']}>")  # fmt: skip
+    typer.echo(f"{len(rows)} deliveries planned")
+
+
+@app.command()
+def preview(
+    kind: str = typer.Argument(..., help=f"One of {', '.join(KINDS)}."),
+    audience: str = typer.Option(..., "--audience", help="The audience to render it for."),
+    occurrence: int | None = typer.Option(
+        None, "--occurrence", help="Occurrence id; default the next one."
+    ),
+) -> None:
+    """Render a notice as its first recipient would get it, with the tone linter's findings."""
+    if kind not in KINDS[:3]:
+        raise UsageProblem(
+            f"kind must be one of {', '.join(KINDS[:3])} (incident notices come from incidents)"
+        )
+    config, engine, _ = _ready()
+    with session_scope(engine) as session:
+        spec = find_audience(session, audience)
+        if spec is None:
+            raise UsageProblem(f"no audience named {audience!r}")
+        if occurrence is None:
+            occurrence = session.execute(
+                select(Occurrence.id)
+                .where(Occurrence.end > now())
+                .order_by(Occurrence.start)
+                .limit(1)
+            ).scalar_one_or_none()
+    if occurrence is None:
+        raise UsageProblem("no occurrence to preview: import a calendar first")
+    member = spec.members[0] if spec.members else None
+    claim = Claim(0, f"preview/{kind}/{occurrence}/{audience}", kind, "email", audience,
+                  member.name if member else "Reader", member.email if member else "reader@example.com",
+                  occurrence, None, 1, now())  # fmt: skip
+    composer = Composer(engine, config, NoticeRenderer(templates_dir() / "notices"))
+    message = composer.compose(claim)
+    if message is None:
+        raise UsageProblem(f"occurrence {occurrence} does not exist")
+    typer.echo(f"Subject: {message.subject}\n\n{message.text}")
+    findings = lint_message(
+        message.subject, message.text, kind=kind, contact_name=spec.contact.name
+    )
+    for finding in findings:
+        where = "subject" if finding.line == 0 else f"line {finding.line}"
+        typer.echo(f"lint: {where}: {finding.rule}: {finding.message}", err=True)
+
+
+@app.command()
+def send(
+    plan_first: bool = typer.Option(
+        True, "--plan/--no-plan", help="Plan into the outbox before sending."
+    ),
+) -> None:
+    """Plan, then deliver everything due from the outbox, and stop when nothing is left."""
+    config, engine, site = _ready()
+    if plan_first:
+        plan_and_sync(engine, site, now=now(), ahead=timedelta(days=config.plan_ahead_days))
+    delivered = asyncio.run(_drain(config, engine))
+    typer.echo(f"{delivered} deliveries handled")
+
+
+async def _drain(config, engine) -> int:  # type: ignore[no-untyped-def]
+    channels = build_channels(config)
+    worker = OutboxWorker(
+        DatabaseOutbox(engine),
+        Composer(engine, config, NoticeRenderer(templates_dir() / "notices")),
+        channels,
+        policy=RetryPolicy(max_age=timedelta(hours=config.outbox_max_age_hours)),
+        lease=timedelta(seconds=config.outbox_lease_seconds),
+    )
+    try:
+        return await worker.drain()
+    finally:
+        for channel in channels.values():
+            await channel.close()

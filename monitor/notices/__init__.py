@@ -1,0 +1,1 @@
+"""Notices: planning who hears what and when, composing and delivering it."""

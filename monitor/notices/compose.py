@@ -1,0 +1,246 @@
+"""Turning a claimed delivery into a message, at the moment it is sent.
+
+Rendering late means a daily status or a wrap-up says how things actually
+went, and a heads-up carries the occurrence's current dates. What a whole
+batch shares (the occurrence, its systems, how they did) is read once per
+occurrence and kept for a minute, so a fan-out to thousands of recipients
+costs one set of queries, not thousands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from monitor.db.engine import session_scope
+from monitor.db.models import (
+    Check,
+    CheckResult,
+    Delivery,
+    Feedback,
+    Incident,
+    Occurrence,
+    Period,
+    PeriodTarget,
+    System,
+    Unsubscribe,
+)
+from monitor.settings import Settings
+from monitor.site import AudienceSpec
+from monitor.store.audiences import find_audience
+from notifiers.links import Links
+from notifiers.message import Message
+from notifiers.outbox import Claim
+from notifiers.render import CATEGORY_LABELS, NoticeRenderer
+
+SHARED_FOR_SECONDS = 60.0
+ALERT = "alert"  # "still a problem" sent on to an audience's IT contact
+
+
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """What every recipient of one occurrence's notice sees alike."""
+
+    period: dict[str, Any]
+    occurrence: dict[str, Any]
+    systems: list[dict[str, str]]
+    status: dict[str, Any]
+
+
+class Composer:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        renderer: NoticeRenderer,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.renderer = renderer
+        self.links = Links(settings.signing_key(), settings.public_url)
+        self.public_url = settings.public_url.rstrip("/")
+        self.clock = clock
+        self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}
+        self._audiences: dict[str, tuple[float, AudienceSpec | None]] = {}
+
+    async def __call__(self, claim: Claim) -> Message | None:
+        return await asyncio.to_thread(self.compose, claim)
+
+    def compose(self, claim: Claim) -> Message | None:
+        """The message for ``claim``, or None when it should not go out any more."""
+        audience = self._audience(claim.audience)
+        if claim.kind == ALERT:
+            return self._alert(claim, audience)
+        if audience is None or claim.occurrence_id is None or self._unsubscribed(claim):
+            return None
+        shared = self._shared_for(claim.kind, claim.occurrence_id)
+        if shared is None:  # the occurrence was deleted since planning
+            return None
+        context = self.context(claim, audience, shared)
+        rendered = self.renderer.render(
+            claim.kind,
+            context,
+            lang=audience.language,
+            category=shared.period["category"],
+            audience=audience.name,
+        )
+        return Message(
+            dedupe_key=claim.dedupe_key,
+            kind=claim.kind,
+            recipient_name=claim.recipient_name,
+            recipient_address=claim.recipient_address,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            sender_name=audience.contact.name,
+            reply_to=audience.contact.email or None,
+            unsubscribe_url=self.links.unsubscribe(audience.name, claim.recipient_address),
+        )
+
+    def context(self, claim: Claim, audience: AudienceSpec, shared: Shared) -> dict[str, Any]:
+        language = audience.language.split("_")[0]
+        period = dict(shared.period)
+        period["category_label"] = CATEGORY_LABELS.get(language, CATEGORY_LABELS["en"]).get(
+            period["category"], period["title"]
+        )
+        return {
+            "reader": {
+                "name": claim.recipient_name,
+                "language": audience.language,
+                "timezone": audience.timezone,
+            },
+            "audience": {"name": audience.name},
+            "contact": audience.contact.model_dump(),
+            "period": period,
+            "occurrence": shared.occurrence,
+            "systems": shared.systems,
+            "status": shared.status,
+            "links": {
+                "feedback_sorted": self.links.feedback(claim.dedupe_key, "sorted"),
+                "feedback_problem": self.links.feedback(claim.dedupe_key, "problem"),
+                "feedback_rating": self.links.feedback(claim.dedupe_key, "rating"),
+                "unsubscribe": self.links.unsubscribe(audience.name, claim.recipient_address),
+                "report_problem": f"{self.public_url}/report",
+                "status_page": f"{self.public_url}/status",
+            },
+        }
+
+    def _alert(self, claim: Claim, audience: AudienceSpec | None) -> Message | None:
+        """ "Still a problem" from a reader, for their IT contact: plain facts, a way to answer."""
+        feedback_id = int(claim.dedupe_key.rsplit("/", 1)[-1])
+        with session_scope(self.engine) as session:
+            feedback = session.get(Feedback, feedback_id)
+            if feedback is None:
+                return None
+            reader = session.execute(
+                select(Delivery.recipient_name).where(Delivery.dedupe_key == feedback.dedupe_key)
+            ).scalar_one_or_none()  # fmt: skip
+        shared = (
+            self._shared_for("alert", feedback.occurrence_id) if feedback.occurrence_id else None
+        )
+        about = shared.period["title"] if shared else "a recent notice"
+        who = f"{reader or feedback.recipient_address} <{feedback.recipient_address}>"
+        lines = [f'{who} answered "still a problem" about {about} ({claim.audience}).', ""]
+        if feedback.comment:
+            lines += ["They wrote:", feedback.comment, ""]
+        lines.append("Reply to this message to reach them.")
+        return Message(
+            dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
+            recipient_address=claim.recipient_address, subject=f"Still a problem: {about}, {reader or 'a reader'}",
+            text="\n".join(lines), sender_name="closewatch", reply_to=feedback.recipient_address,
+        )  # fmt: skip
+
+    def _audience(self, name: str) -> AudienceSpec | None:
+        cached = self._audiences.get(name)
+        if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
+            with session_scope(self.engine) as session:
+                cached = (time.monotonic(), find_audience(session, name))
+            self._audiences[name] = cached
+        return cached[1]
+
+    def _unsubscribed(self, claim: Claim) -> bool:
+        with session_scope(self.engine) as session:
+            return session.execute(
+                select(Unsubscribe.id).where(
+                    Unsubscribe.audience == claim.audience, Unsubscribe.recipient_address == claim.recipient_address
+                )
+            ).first() is not None  # fmt: skip
+
+    def _shared_for(self, kind: str, occurrence_id: int) -> Shared | None:
+        key = (kind, occurrence_id)
+        cached = self._shared.get(key)
+        if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
+            cached = (time.monotonic(), self._read_shared(occurrence_id))
+            self._shared[key] = cached
+        return cached[1]
+
+    def _read_shared(self, occurrence_id: int) -> Shared | None:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            row = session.execute(
+                select(Occurrence, Period).join(Period, Period.id == Occurrence.period_id).where(Occurrence.id == occurrence_id)
+            ).first()  # fmt: skip
+            if row is None:
+                return None
+            occurrence, period = row
+            names = list(session.execute(
+                select(PeriodTarget.name).where(PeriodTarget.period_id == period.id, PeriodTarget.kind == "system")
+            ).scalars())  # fmt: skip
+            plain = dict(
+                session.execute(
+                    select(System.name, System.plain_name).where(System.name.in_(names))
+                ).all()
+            )  # type: ignore[attr-defined]
+            status = _status(session, names, occurrence.start, min(now, occurrence.end))
+        return Shared(
+            period={
+                "title": occurrence.title or period.title,
+                "category": occurrence.category,
+                "level": occurrence.level,
+            },
+            occurrence={"start": occurrence.start, "end": occurrence.end},
+            systems=[{"name": name, "plain_name": plain.get(name, name)} for name in names],
+            status=status,
+        )
+
+
+def _status(session: Any, systems: list[str], since: datetime, until: datetime) -> dict[str, Any]:
+    """How the systems did between ``since`` and ``until``: checks, failures, problems and fixes."""
+    checks_run = checks_failed = 0
+    if systems and until > since:
+        counts = session.execute(
+            select(CheckResult.status, func.count())
+            .join(Check, Check.id == CheckResult.check_id)
+            .join(System, System.id == Check.system_id)
+            .where(System.name.in_(systems), CheckResult.at >= since, CheckResult.at < until)  # type: ignore[attr-defined]
+            .group_by(CheckResult.status)
+        ).all()  # fmt: skip
+        checks_run = sum(count for _status, count in counts)
+        checks_failed = sum(count for status, count in counts if status != "up")
+    problems = []
+    if systems:
+        incidents = session.execute(
+            select(Incident, System.plain_name)
+            .join(System, System.id == Incident.system_id)
+            .where(System.name.in_(systems), Incident.opened_at >= since, Incident.opened_at < until)  # type: ignore[attr-defined]
+            .order_by(Incident.opened_at)
+        ).all()  # fmt: skip
+        for incident, plain_name in incidents:
+            fixed = incident.closed_at
+            minutes = round((fixed - incident.opened_at).total_seconds() / 60) if fixed else None
+            # The incident's own title is for IT ("sap-fi/web: HTTP 500"); readers get plain words.
+            what = f"{plain_name} was not working as it should"
+            problems.append({"system": plain_name, "what": what, "started": incident.opened_at,
+                             "fixed": fixed, "minutes_to_fix": minutes})  # fmt: skip
+    availability = (
+        100.0 if not checks_run else round(100 * (checks_run - checks_failed) / checks_run, 1)
+    )
+    return {"checks_run": checks_run, "checks_failed": checks_failed, "problems": problems,
+            "availability_percent": availability}  # fmt: skip

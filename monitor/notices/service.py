@@ -1,0 +1,111 @@
+"""Notices while the service runs: planning into the outbox and draining it.
+
+Planning runs at start, every ten minutes (so notices enter the planning window
+as time moves on), and at once when calendars, systems or audiences change.
+The worker drains the outbox continuously; the outbox gauges follow it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine
+
+from monitor.metrics import Metrics
+from monitor.notices.channels import build_channels
+from monitor.notices.compose import Composer
+from monitor.notices.sync import plan_and_sync
+from monitor.paths import templates_dir
+from monitor.settings import Settings
+from monitor.site import Site
+from monitor.store.outbox import DEAD, PENDING, SENDING, DatabaseOutbox
+from notifiers.outbox import Claim, OutboxWorker, RetryPolicy
+from notifiers.render import NoticeRenderer
+
+log = logging.getLogger(__name__)
+
+PLAN_EVERY_SECONDS = 600
+
+
+class NoticeService:
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        site: Site,
+        metrics: Metrics,
+        *,
+        renderer: NoticeRenderer | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.site = site
+        self.metrics = metrics
+        self.clock = clock
+        self.outbox = DatabaseOutbox(engine)
+        self.channels = build_channels(settings)
+        self.renderer = renderer or NoticeRenderer(templates_dir() / "notices")
+        self.worker = OutboxWorker(
+            self.outbox,
+            Composer(engine, settings, self.renderer, clock=clock),
+            self.channels,
+            policy=RetryPolicy(max_age=timedelta(hours=settings.outbox_max_age_hours)),
+            lease=timedelta(seconds=settings.outbox_lease_seconds),
+            clock=clock,
+            observe=self._count,
+        )
+        self._stop = asyncio.Event()
+        self._replan = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self.worker.run(self._stop)),
+            asyncio.create_task(self._plan_loop()),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._replan.set()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for channel in self.channels.values():
+            await channel.close()
+
+    def changed(self) -> None:
+        """Calendars, systems or audiences changed: plan again now."""
+        self._replan.set()
+
+    async def plan_now(self) -> None:
+        ahead = timedelta(days=self.settings.plan_ahead_days)
+        summary = await asyncio.to_thread(
+            plan_and_sync, self.engine, self.site, now=self.clock(), ahead=ahead
+        )
+        if summary.added or summary.moved or summary.withdrawn:
+            log.info("notices planned: %s", summary)
+        await self.publish_counts()
+
+    async def publish_counts(self) -> None:
+        counts = await asyncio.to_thread(self.outbox.counts)
+        self.metrics.outbox_pending.set(counts.get(PENDING, 0) + counts.get(SENDING, 0))
+        self.metrics.outbox_dead.set(counts.get(DEAD, 0))
+
+    async def _plan_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.plan_now()
+            except Exception:  # the next round retries
+                log.exception("planning notices failed")
+            self._replan.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._replan.wait(), PLAN_EVERY_SECONDS)
+
+    def _count(self, claim: Claim, outcome: str) -> None:
+        if outcome == "sent":
+            self.metrics.notices_sent.labels(claim.kind, claim.channel).inc()
+        elif outcome in ("failed", "dead"):
+            self.metrics.notices_failed.labels(claim.kind, claim.channel).inc()

@@ -1,0 +1,140 @@
+"""Putting the plan into the outbox, idempotently.
+
+Planning runs again whenever calendars or audiences change and once an hour.
+Each run compares the planned deliveries with the unsent rows of the outbox by
+dedupe key: new ones are inserted, moved ones get their new due time, and
+unsent ones no longer planned (a cancelled occurrence, a member who left) are
+withdrawn. Sent rows are never touched, so a re-run never sends a second copy.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, insert, select, update
+
+from calendars import Level
+from calendars.workdays import WorkingDays, public_holidays, weekday_number
+from monitor.db.engine import session_scope
+from monitor.db.models import Delivery, Occurrence, PeriodTarget
+from monitor.notices.plan import AudiencePlan, OccurrenceInfo, PlannedDelivery, plan_notices
+from monitor.site import AudienceSpec, Site
+from monitor.store.audiences import audience_specs
+from monitor.store.outbox import PENDING, WITHDRAWN
+
+PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSummary:
+    planned: int
+    added: int
+    moved: int
+    withdrawn: int
+
+
+def plan_and_sync(engine: Engine, site: Site, *, now: datetime, ahead: timedelta) -> SyncSummary:
+    """Plan every notice due before ``now + ahead`` and bring the outbox in line."""
+    planned = current_plan(engine, site, now=now, ahead=ahead)
+    return sync_outbox(engine, planned, now=now, until=now + ahead)
+
+
+def current_plan(
+    engine: Engine, site: Site, *, now: datetime, ahead: timedelta
+) -> list[PlannedDelivery]:
+    with session_scope(engine) as session:
+        specs = audience_specs(session)
+        targets: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for period_id, kind, name in session.execute(
+            select(PeriodTarget.period_id, PeriodTarget.kind, PeriodTarget.name)
+        ):
+            targets[period_id][kind].append(name)
+        rows = session.execute(
+            select(Occurrence.id, Occurrence.period_id, Occurrence.category, Occurrence.level,
+                   Occurrence.start, Occurrence.end)
+            .where(Occurrence.end > now, Occurrence.start < now + ahead + timedelta(days=31))
+        ).all()  # fmt: skip
+    occurrences = [
+        OccurrenceInfo(
+            oid,
+            category,
+            start,
+            end,
+            tuple(targets[pid]["system"]),
+            tuple(targets[pid]["audience"]),
+        )
+        for oid, pid, category, level, start, end in rows
+        if level > Level.NORMAL
+    ]
+    years = range(now.year - 1, now.year + 3)
+    audiences = [AudiencePlan(spec, _workdays(spec, site, years)) for spec in specs]
+    return plan_notices(occurrences, audiences, now=now, until=now + ahead)
+
+
+def sync_outbox(
+    engine: Engine, planned: list[PlannedDelivery], *, now: datetime, until: datetime
+) -> SyncSummary:
+    wanted = {delivery.dedupe_key: delivery for delivery in planned}
+    with session_scope(engine) as session:
+        occurrence_ids = sorted({delivery.occurrence_id for delivery in planned})
+        existing = {
+            key: (row_id, status, due_at)
+            for row_id, key, status, due_at in session.execute(
+                select(Delivery.id, Delivery.dedupe_key, Delivery.status, Delivery.due_at)
+                .where(Delivery.kind.in_(PLANNED_KINDS))  # type: ignore[attr-defined]
+                # Unsent rows anywhere, and every row of the occurrences planned now (sent ones
+                # included, so they are recognised and never planned a second time).
+                .where(
+                    Delivery.status.in_((PENDING, WITHDRAWN))
+                    | Delivery.occurrence_id.in_(occurrence_ids)
+                )  # type: ignore[attr-defined, union-attr]
+            )
+        }
+        new = [d for key, d in wanted.items() if key not in existing]
+        if new:
+            session.execute(insert(Delivery), [_row(d, now) for d in new])
+        moved = [
+            {"id": existing[key][0], "due_at": d.due_at, "first_due_at": d.due_at, "status": PENDING, "updated_at": now}
+            for key, d in wanted.items()
+            if key in existing and existing[key][1] in (PENDING, WITHDRAWN)
+            and (existing[key][2] != d.due_at or existing[key][1] == WITHDRAWN)
+        ]  # fmt: skip
+        if moved:
+            session.execute(update(Delivery), moved)
+        # Unsent and no longer planned, within the span this plan covers.
+        gone = [
+            {
+                "id": row_id,
+                "status": WITHDRAWN,
+                "updated_at": now,
+                "last_error": "no longer planned",
+            }
+            for key, (row_id, status, due_at) in existing.items()
+            if status == PENDING and key not in wanted and due_at <= until
+        ]
+        if gone:
+            session.execute(update(Delivery), gone)
+    return SyncSummary(len(planned), len(new), len(moved), len(gone))
+
+
+def _row(delivery: PlannedDelivery, now: datetime) -> dict[str, object]:
+    return {
+        "dedupe_key": delivery.dedupe_key, "kind": delivery.kind, "channel": delivery.channel,
+        "audience": delivery.audience, "recipient_name": delivery.recipient_name,
+        "recipient_address": delivery.recipient_address, "occurrence_id": delivery.occurrence_id,
+        "due_at": delivery.due_at, "first_due_at": delivery.due_at, "status": PENDING,
+        "created_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def _workdays(spec: AudienceSpec, site: Site, years: range) -> WorkingDays:
+    rules = spec.working_days or site.spec.working_days
+    holidays = public_holidays(
+        years, country=rules.country, subdivision=rules.subdivision, market=rules.market
+    )
+    return WorkingDays(
+        weekend=frozenset(weekday_number(day) for day in rules.weekend),
+        days_off=frozenset(holidays) | frozenset(rules.days_off),
+    )

@@ -1,0 +1,100 @@
+"""The outbox on the database: claiming with SKIP LOCKED, recording outcomes.
+
+Claiming is one statement: an UPDATE of the due rows picked by a sub-select.
+On PostgreSQL the sub-select locks with ``FOR UPDATE SKIP LOCKED``, so replicas
+draining the same outbox never take the same row; SQLite has one writer at a
+time, which gives the same guarantee.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, and_, func, or_, select, update
+
+from monitor.db.engine import session_scope
+from monitor.db.models import Delivery
+from notifiers.outbox import Claim
+
+PENDING, SENDING, SENT, DEAD, WITHDRAWN = "pending", "sending", "sent", "dead", "withdrawn"
+UNSENT = (PENDING, SENDING)
+
+
+class DatabaseOutbox:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
+        due = or_(
+            and_(Delivery.status == PENDING, Delivery.due_at <= now),
+            and_(
+                Delivery.status == SENDING, Delivery.lease_until < now
+            ),  # a worker died holding it
+        )
+        chosen = (
+            select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(limit)
+            .with_for_update(skip_locked=True)
+        )  # fmt: skip
+        claim = (
+            update(Delivery)
+            .where(Delivery.id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
+            .values(
+                status=SENDING,
+                lease_until=now + lease,
+                attempts=Delivery.attempts + 1,
+                updated_at=now,
+            )
+            .returning(Delivery)
+        )
+        with session_scope(self.engine) as session:
+            rows = session.execute(claim).scalars().all()
+            claims = [
+                Claim(row.id or 0, row.dedupe_key, row.kind, row.channel, row.audience, row.recipient_name,
+                      row.recipient_address, row.occurrence_id, row.incident_id, row.attempts, row.first_due_at)
+                for row in rows
+            ]  # fmt: skip
+        return sorted(claims, key=lambda claim: claim.id)
+
+    def sent(self, delivery_id: int, *, now: datetime, subject: str) -> None:
+        self._set(
+            delivery_id,
+            now,
+            status=SENT,
+            sent_at=now,
+            subject=subject[:500],
+            lease_until=None,
+            last_error="",
+        )
+
+    def failed(
+        self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        if retry_at is None:
+            self._set(delivery_id, now, status=DEAD, last_error=error[:1000], lease_until=None)
+        else:
+            self._set(
+                delivery_id,
+                now,
+                status=PENDING,
+                due_at=retry_at,
+                last_error=error[:1000],
+                lease_until=None,
+            )
+
+    def withdrawn(self, delivery_id: int, *, now: datetime, reason: str) -> None:
+        self._set(delivery_id, now, status=WITHDRAWN, last_error=reason[:1000], lease_until=None)
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries by status, for metrics and the API."""
+        with session_scope(self.engine) as session:
+            return dict(
+                session.execute(
+                    select(Delivery.status, func.count()).group_by(Delivery.status)
+                ).all()
+            )
+
+    def _set(self, delivery_id: int, now: datetime, **values: object) -> None:
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Delivery).where(Delivery.id == delivery_id).values(updated_at=now, **values)
+            )

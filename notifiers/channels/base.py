@@ -1,0 +1,29 @@
+"""What every channel is: ``send`` a message or raise :class:`DeliveryError`.
+
+``permanent`` says whether trying again could help: a refused recipient
+address will be refused again (permanent), a server that did not answer may
+answer next time (temporary). The outbox retries temporary errors with backoff
+and gives up on permanent ones at once.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from notifiers.message import Message
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Channel(Protocol):
+    name: str  # "email", "chat", "file": the label in metrics and the outbox
+
+    async def send(self, message: Message) -> None:
+        """Deliver ``message`` once, or raise DeliveryError."""
+
+    async def close(self) -> None:
+        """Release connections; the channel may be used again after."""

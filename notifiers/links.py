@@ -1,0 +1,57 @@
+"""Signed links in notices: feedback answers and unsubscribing, without accounts.
+
+A link carries what it is about (the delivery, the answer; the audience and
+address) signed with the service's key, so it cannot be forged or edited, and
+it expires after half a year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+ANSWERS = ("sorted", "problem", "rating")
+MAX_AGE = 183 * 24 * 3600
+
+
+class BadLink(ValueError):
+    """A link that was edited, signed with another key, or too old."""
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    secret: str
+    base_url: str
+
+    def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(self.secret, salt=f"closewatch-{purpose}")
+
+    def feedback(self, dedupe_key: str, answer: str) -> str:
+        token = self._serializer("feedback").dumps({"k": dedupe_key, "a": answer})
+        return f"{self.base_url.rstrip('/')}/feedback/{token}"
+
+    def unsubscribe(self, audience: str, address: str) -> str:
+        token = self._serializer("unsubscribe").dumps({"u": audience, "r": address})
+        return f"{self.base_url.rstrip('/')}/unsubscribe/{token}"
+
+    def read_feedback(self, token: str) -> tuple[str, str]:
+        data = self._load("feedback", token)
+        if data.get("a") not in ANSWERS or not isinstance(data.get("k"), str):
+            raise BadLink("not a feedback link")
+        return data["k"], data["a"]
+
+    def read_unsubscribe(self, token: str) -> tuple[str, str]:
+        data = self._load("unsubscribe", token)
+        if not isinstance(data.get("u"), str) or not isinstance(data.get("r"), str):
+            raise BadLink("not an unsubscribe link")
+        return data["u"], data["r"]
+
+    def _load(self, purpose: str, token: str) -> dict[str, str]:
+        try:
+            data = self._serializer(purpose).loads(token, max_age=MAX_AGE)
+        except BadData:
+            raise BadLink("this link is not valid (edited, or too old)") from None
+        if not isinstance(data, dict):
+            raise BadLink("this link is not valid")
+        return data

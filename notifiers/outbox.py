@@ -1,0 +1,178 @@
+"""The outbox worker: claim due deliveries, send them, record what happened.
+
+Every delivery goes ``pending`` → ``sending`` (claimed with a lease, and the
+attempt counted, before anything is sent) → ``sent``, committed the moment the
+channel accepts it. A process killed at any point leaves its claimed rows in
+``sending``; when their lease runs out another worker (or the same one
+restarted) claims them again, so nothing is lost. The only message that can go
+out twice is the one a channel had accepted in the instant before the crash,
+and it goes out with the same Message-ID, which mail systems use to show it
+once. Temporary failures wait with exponential backoff and jitter; a
+permanent failure, or one past the maximum age, is a dead letter.
+
+Storage is the caller's: :class:`OutboxStore` is implemented on the database
+by the service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from notifiers.channels.base import Channel, DeliveryError
+from notifiers.message import Message
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed delivery: enough to compose and send it."""
+
+    id: int
+    dedupe_key: str
+    kind: str
+    channel: str
+    audience: str
+    recipient_name: str
+    recipient_address: str
+    occurrence_id: int | None
+    incident_id: int | None
+    attempts: int  # including this one
+    first_due_at: datetime
+
+
+class OutboxStore(Protocol):
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]: ...
+    def sent(self, delivery_id: int, *, now: datetime, subject: str) -> None: ...
+    def failed(
+        self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None
+    ) -> None: ...
+    def withdrawn(self, delivery_id: int, *, now: datetime, reason: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    first_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=1)
+    max_age: timedelta = timedelta(hours=24)
+    jitter: float = 0.25  # ± this share of the delay, so failed batches do not retry in step
+
+    def retry_at(
+        self, claim: Claim, now: datetime, rng: random.Random | None = None
+    ) -> datetime | None:
+        """When to try again, or None when the delivery is too old to keep trying."""
+        delay = min(self.first_delay * (2 ** max(claim.attempts - 1, 0)), self.max_delay)
+        spread = (rng or random).uniform(-self.jitter, self.jitter)
+        when = now + delay * (1 + spread)
+        return None if when - claim.first_due_at > self.max_age else when
+
+
+# Builds the message for a claim at send time (None: nothing to send any more).
+Compose = Callable[[Claim], Awaitable[Message | None]]
+Observer = Callable[[Claim, str], None]  # (claim, "sent" | "failed" | "dead" | "withdrawn")
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        store: OutboxStore,
+        compose: Compose,
+        channels: Mapping[str, Channel],
+        *,
+        policy: RetryPolicy = RetryPolicy(),
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = 100,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        observe: Observer = lambda claim, outcome: None,
+    ) -> None:
+        self.store = store
+        self.compose = compose
+        self.channels = channels
+        self.policy = policy
+        self.lease = lease
+        self.batch = batch
+        self.clock = clock
+        self.observe = observe
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it; how many were claimed."""
+        claims = await asyncio.to_thread(
+            self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease
+        )
+        by_channel: dict[str, list[Claim]] = {}
+        for claim in claims:
+            by_channel.setdefault(claim.channel, []).append(claim)
+        # Channels work side by side; within one, messages go in order over its connection.
+        await asyncio.gather(
+            *(self._deliver_all(name, group) for name, group in by_channel.items())
+        )
+        return len(claims)
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Deliver until ``stop`` is set, polling every ``idle`` seconds when there is nothing due."""
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:  # the database may be away for a moment; keep the loop alive
+                log.exception("outbox round failed")
+                claimed = 0
+            if not claimed:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle)
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due; how many deliveries were claimed in all."""
+        total = 0
+        while claimed := await self.run_once():
+            total += claimed
+        return total
+
+    async def _deliver_all(self, name: str, claims: list[Claim]) -> None:
+        for claim in claims:
+            await self._deliver(name, claim)
+
+    async def _deliver(self, name: str, claim: Claim) -> None:
+        channel = self.channels.get(name)
+        if channel is None:
+            await self._fail(
+                claim, DeliveryError(f"no channel {name!r} is configured", permanent=True)
+            )
+            return
+        try:
+            message = await self.compose(claim)
+        except Exception as exc:  # a broken template must not stall the outbox
+            log.exception("could not compose delivery %s", claim.dedupe_key)
+            await self._fail(
+                claim, DeliveryError(f"could not compose the message: {exc}", permanent=True)
+            )
+            return
+        if message is None:
+            await asyncio.to_thread(
+                self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
+            )
+            self.observe(claim, "withdrawn")
+            return
+        try:
+            await channel.send(message)
+        except DeliveryError as error:
+            await self._fail(claim, error)
+            return
+        await asyncio.to_thread(
+            self.store.sent, claim.id, now=self.clock(), subject=message.subject
+        )
+        self.observe(claim, "sent")
+
+    async def _fail(self, claim: Claim, error: DeliveryError) -> None:
+        now = self.clock()
+        retry_at = None if error.permanent else self.policy.retry_at(claim, now)
+        await asyncio.to_thread(
+            self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
+        )
+        self.observe(claim, "failed" if retry_at else "dead")
