@@ -22,6 +22,7 @@ from monitor.paths import templates_dir
 from monitor.site import EMPTY_SITE, Site, read_site_file
 from monitor.store.audiences import find_audience, sync_site_audiences
 from monitor.store.outbox import DatabaseOutbox
+from monitor.store.systems import sync_site
 from monitor.timefmt import iso_z
 from notifiers.linter import lint_message
 from notifiers.outbox import Claim, OutboxWorker, RetryPolicy
@@ -45,6 +46,7 @@ def _ready():  # type: ignore[no-untyped-def]
     site = _site(config)
     if config.site_file:
         with session_scope(engine) as session:
+            sync_site(session, site.spec, now=now())
             sync_site_audiences(session, site.spec, now=now())
     return config, engine, site
 

@@ -286,3 +286,24 @@ class Unsubscribe(SQLModel, table=True):
     audience: str = Field(max_length=200)
     recipient_address: str = Field(max_length=500)
     at: datetime = Field(sa_column=_instant())
+
+
+class NoticeTemplate(SQLModel, table=True):
+    """An uploaded override of a notice's subject, text and HTML parts.
+
+    ``audience`` and ``category`` are null for "any"; SQL treats nulls as
+    distinct in the unique constraint, so replacing looks the row up first.
+    """
+
+    __tablename__ = "notice_template"
+    __table_args__ = (UniqueConstraint("audience", "category", "kind", "lang"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    audience: str | None = Field(default=None, max_length=200)
+    category: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=16)
+    lang: str = Field(max_length=16)
+    subject: str
+    text: str
+    html: str
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())

@@ -1,0 +1,490 @@
+"""Notices: audiences, template overrides, previews, the outbox and the readers' feedback.
+
+Audiences from the site file are read-only here: they change in the site file.
+An uploaded template is compiled and test-rendered in the sandbox before it is
+stored, and the running notice service renders with it from then on.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from calendars import Category
+from monitor.api.auth import editor, viewer
+from monitor.api.changes import notify_changed
+from monitor.api.problems import Problem
+from monitor.api.schemas_notices import (
+    DELIVERY_STATUSES,
+    PREVIEW_KINDS,
+    AudienceOut,
+    DeliveryOut,
+    DeliverySummaryOut,
+    FeedbackListOut,
+    FeedbackOut,
+    FindingOut,
+    PreviewIn,
+    PreviewOut,
+    TemplateIn,
+    TemplateOut,
+)
+from monitor.db.engine import session_scope
+from monitor.db.models import Audience, Delivery, Feedback, Occurrence, PeriodTarget
+from monitor.notices.compose import Composer
+from monitor.paths import templates_dir
+from monitor.site import AudienceSpec
+from monitor.store.audiences import API, SITE, find_audience, save_audience
+from monitor.store.templates import (
+    delete_override,
+    list_overrides,
+    load_overrides,
+    save_override,
+)
+from notifiers.linter import lint_message
+from notifiers.outbox import Claim
+from notifiers.render import KINDS, NoticeRenderer, OverrideKey, TemplateSet, validate_override
+
+router = APIRouter(prefix="/api/v1")
+
+SITE_MANAGED = "managed by the site file; change it there"
+_ERROR = re.compile(r"^(?P<part>subject|text|html): line (?P<line>\d+|\?): (?P<message>.*)$", re.S)
+_LANGUAGE = re.compile(r"^[a-z]{2}$")
+_CATEGORIES = tuple(category.value for category in Category)
+
+
+# --- audiences -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/audiences", response_model=list[AudienceOut], tags=["audiences"], summary="List audiences"
+)
+def get_audiences(request: Request, _token=viewer) -> list[AudienceOut]:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        rows = session.execute(select(Audience).order_by(Audience.name)).scalars()
+        return [AudienceOut.of(row) for row in rows if row.spec]
+
+
+@router.get(
+    "/audiences/{name}", response_model=AudienceOut, tags=["audiences"], summary="Show one audience"
+)
+def get_audience(name: str, request: Request, _token=viewer) -> AudienceOut:  # type: ignore[no-untyped-def]
+    return _audience_view(request.app.state.engine, name)
+
+
+@router.post(
+    "/audiences",
+    response_model=AudienceOut,
+    status_code=201,
+    tags=["audiences"],
+    summary="Create an audience",
+)
+def create_audience(spec: AudienceSpec, request: Request, _token=editor) -> AudienceOut:  # type: ignore[no-untyped-def]
+    state = request.app.state
+    try:
+        with session_scope(state.engine) as session:
+            if _audience_row(session, spec.name) is not None:
+                raise _audience_exists(spec.name)
+            row = Audience(name=spec.name, timezone=spec.timezone)
+            save_audience(session, row, spec, managed_by=API, now=state.clock())
+    except IntegrityError:  # created meanwhile by another request
+        raise _audience_exists(spec.name) from None
+    notify_changed(request.app)
+    return _audience_view(state.engine, spec.name)
+
+
+@router.put(
+    "/audiences/{name}",
+    response_model=AudienceOut,
+    tags=["audiences"],
+    summary="Replace an audience",
+)
+def replace_audience(  # type: ignore[no-untyped-def]
+    name: str, spec: AudienceSpec, request: Request, _token=editor
+) -> AudienceOut:
+    if spec.name != name:
+        raise Problem(
+            422,
+            f"body.name: {spec.name!r} does not match {name!r} in the path",
+            title="Invalid request",
+            field="body.name",
+        )
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        row = _editable_audience(session, name)
+        save_audience(session, row, spec, managed_by=API, now=state.clock())
+    notify_changed(request.app)
+    return _audience_view(state.engine, name)
+
+
+@router.delete(
+    "/audiences/{name}", status_code=204, tags=["audiences"], summary="Delete an audience"
+)
+def remove_audience(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        row = _editable_audience(session, name)
+        session.execute(delete(Audience).where(Audience.id == row.id))  # type: ignore[arg-type]
+    notify_changed(request.app)
+    return Response(status_code=204)
+
+
+def _audience_row(session: Session, name: str) -> Audience | None:
+    return session.execute(select(Audience).where(Audience.name == name)).scalar_one_or_none()
+
+
+def _audience_view(engine: Engine, name: str) -> AudienceOut:
+    with session_scope(engine) as session:
+        row = _audience_row(session, name)
+        if row is None or not row.spec:
+            raise _no_audience(name)
+        return AudienceOut.of(row)
+
+
+def _editable_audience(session: Session, name: str) -> Audience:
+    row = _audience_row(session, name)
+    if row is None:
+        raise _no_audience(name)
+    if row.managed_by == SITE:
+        raise Problem(409, f"audience {name!r} is {SITE_MANAGED}")
+    return row
+
+
+def _no_audience(name: str) -> Problem:
+    return Problem(404, f"no audience named {name!r}")
+
+
+def _audience_exists(name: str) -> Problem:
+    return Problem(
+        409, f"an audience named {name!r} already exists; PUT /api/v1/audiences/{name} replaces it"
+    )
+
+
+# --- template overrides --------------------------------------------------------------------
+
+
+@router.get(
+    "/templates",
+    response_model=list[TemplateOut],
+    tags=["templates"],
+    summary="List uploaded template overrides",
+)
+def get_templates(request: Request, _token=viewer) -> list[TemplateOut]:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        return [TemplateOut.of(row) for row in list_overrides(session)]
+
+
+@router.put(
+    "/templates/{kind}/{lang}",
+    response_model=TemplateOut,
+    tags=["templates"],
+    summary="Upload a template override; 201 when new, 200 when it replaced one",
+)
+def put_template(  # type: ignore[no-untyped-def]
+    kind: str,
+    lang: str,
+    body: TemplateIn,
+    request: Request,
+    response: Response,
+    audience: str | None = Query(None, description="Only for this audience; default every one."),
+    category: str | None = Query(None, description="Only for this category; default every one."),
+    _token=editor,
+) -> TemplateOut:
+    key = _template_key(kind, lang, audience, category)
+    templates = TemplateSet(subject=body.subject, text=body.text, html=body.html)
+    errors = validate_override(templates, kind=kind)
+    if errors:
+        raise _invalid_template(errors)
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        if audience is not None and find_audience(session, audience) is None:
+            raise _no_audience(audience)
+        row, created = save_override(session, key, templates, now=state.clock())
+        saved = TemplateOut.of(row)
+    response.status_code = 201 if created else 200
+    reload_renderer(request.app)
+    return saved
+
+
+@router.delete(
+    "/templates/{kind}/{lang}",
+    status_code=204,
+    tags=["templates"],
+    summary="Delete a template override",
+)
+def remove_template(  # type: ignore[no-untyped-def]
+    kind: str,
+    lang: str,
+    request: Request,
+    audience: str | None = Query(None),
+    category: str | None = Query(None),
+    _token=editor,
+) -> Response:
+    key = _template_key(kind, lang, audience, category)
+    with session_scope(request.app.state.engine) as session:
+        if not delete_override(session, key):
+            raise Problem(404, f"no {_describe(key)} override")
+    reload_renderer(request.app)
+    return Response(status_code=204)
+
+
+def current_renderer(engine: Engine, *, language: str | None = None) -> NoticeRenderer:
+    """The shipped defaults with every stored override; ``language`` renders every notice in it."""
+    with session_scope(engine) as session:
+        overrides = load_overrides(session)
+    if language is not None:
+        return _InLanguage(overrides, language)
+    return NoticeRenderer(templates_dir() / "notices", overrides)
+
+
+def reload_renderer(app: FastAPI) -> None:
+    """Make the running notice service render with the overrides as stored now."""
+    notices = app.state.notices
+    if notices is not None:
+        renderer = current_renderer(app.state.engine)
+        notices.renderer = renderer
+        notices.worker.compose.renderer = renderer
+
+
+def _template_key(kind: str, lang: str, audience: str | None, category: str | None) -> OverrideKey:
+    if kind not in KINDS:
+        raise _invalid("kind", f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if not _LANGUAGE.match(lang):
+        raise _invalid("lang", f"{lang!r} is not a two-letter language code such as en or de")
+    if category is not None and category not in _CATEGORIES:
+        raise _invalid(
+            "category", f"unknown category {category!r}; expected one of {', '.join(_CATEGORIES)}"
+        )
+    return (audience or None, category or None, kind, lang)
+
+
+def _invalid_template(errors: list[str]) -> Problem:
+    listed = []
+    for error in errors:
+        found = _ERROR.match(error)
+        part, line = (found["part"], found["line"]) if found else (None, "?")
+        listed.append(
+            {
+                "field": f"body.{part}" if part else "body",
+                "part": part,
+                "line": int(line) if line.isdigit() else None,
+                "message": found["message"] if found else error,
+            }
+        )
+    return Problem(422, "; ".join(errors), title="Invalid template", errors=listed)
+
+
+def _describe(key: OverrideKey) -> str:
+    audience, category, kind, lang = key
+    return f"{kind}/{lang} (audience {audience or 'any'}, category {category or 'any'})"
+
+
+def _invalid(field: str, detail: str) -> Problem:
+    return Problem(422, f"{field}: {detail}", title="Invalid request", field=field)
+
+
+# --- preview -------------------------------------------------------------------------------
+
+
+class _InLanguage(NoticeRenderer):
+    """Renders in ``language`` whatever the audience reads, for a preview in another language."""
+
+    def __init__(self, overrides: dict[OverrideKey, TemplateSet], language: str) -> None:
+        super().__init__(templates_dir() / "notices", overrides)
+        self.language = language
+
+    def render(self, kind: str, context: Any, *, lang: str, **where: Any) -> Any:  # type: ignore[override]
+        period = {k: v for k, v in context["period"].items() if k != "category_label"}
+        reader = {**context["reader"], "language": self.language}
+        ctx = {**context, "reader": reader, "period": period}
+        return super().render(kind, ctx, lang=self.language, **where)
+
+
+@router.post(
+    "/notices/preview",
+    response_model=PreviewOut,
+    tags=["notices"],
+    summary="Render a notice as an audience's first member would get it, with lint findings",
+)
+def preview_notice(body: PreviewIn, request: Request, _token=viewer) -> PreviewOut:  # type: ignore[no-untyped-def]
+    if body.kind not in PREVIEW_KINDS:
+        why = (
+            "incident notices come from incidents" if body.kind in KINDS else "unknown notice kind"
+        )
+        raise _invalid(
+            "body.kind", f"{why}: {body.kind!r}; expected one of {', '.join(PREVIEW_KINDS)}"
+        )
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        spec = find_audience(session, body.audience)
+        if spec is None:
+            raise _no_audience(body.audience)
+        occurrence_id = _occurrence_to_preview(session, body, state.clock())
+    member = spec.members[0] if spec.members else None
+    name = member.name if member else "Reader"
+    address = (member.email or member.chat) if member else "reader@example.com"
+    channel = "email" if member is None or member.email else "chat"
+    claim = Claim(
+        0,
+        f"preview/{body.kind}/{occurrence_id}/{spec.name}",
+        body.kind,
+        channel,
+        spec.name,
+        name,
+        address,
+        occurrence_id,
+        None,
+        1,
+        state.clock(),
+    )
+    renderer = current_renderer(state.engine, language=body.lang)
+    composer = Composer(state.engine, state.settings, renderer, clock=state.clock)
+    try:
+        message = composer.compose(claim)
+    except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:
+        raise Problem(
+            422, f"the {body.kind} template failed to render: {exc}", title="Template failed"
+        ) from None
+    if message is None:  # the occurrence exists, so the reader has unsubscribed
+        raise Problem(409, f"{name} has unsubscribed from {spec.name!r}: nothing would be sent")
+    contact = spec.contact.name
+    findings = [
+        *_findings(
+            lint_message(message.subject, message.text, kind=body.kind, contact_name=contact),
+            "text",
+        ),
+        *_findings(
+            lint_message(None, message.html or "", kind=body.kind, contact_name=contact, html=True),
+            "html",
+        ),
+    ]
+    return PreviewOut(
+        occurrence_id=occurrence_id,
+        recipient_name=name,
+        subject=message.subject,
+        text=message.text,
+        html=message.html or "",
+        findings=findings,
+    )
+
+
+def _occurrence_to_preview(session: Session, body: PreviewIn, now: datetime) -> int:
+    if body.occurrence_id is not None:
+        if session.get(Occurrence, body.occurrence_id) is None:
+            raise Problem(404, f"no occurrence {body.occurrence_id}")
+        return body.occurrence_id
+    upcoming = (
+        select(Occurrence.id)
+        .where(Occurrence.end > now)
+        .order_by(Occurrence.start, Occurrence.id)
+        .limit(1)
+    )
+    naming = upcoming.join(PeriodTarget, PeriodTarget.period_id == Occurrence.period_id).where(
+        PeriodTarget.kind == "audience", PeriodTarget.name == body.audience
+    )
+    found = session.execute(naming).scalar() or session.execute(upcoming).scalar()
+    if found is None:
+        raise Problem(404, "no occurrence to preview that has not ended: upload a calendar first")
+    return found
+
+
+def _findings(found: list[Any], body_part: str) -> list[FindingOut]:
+    return [
+        FindingOut(
+            part="subject" if f.line == 0 else body_part,
+            line=max(f.line, 1),  # type: ignore[arg-type]
+            rule=f.rule,
+            message=f.message,
+        )
+        for f in found
+    ]
+
+
+# --- the outbox ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/deliveries",
+    response_model=list[DeliveryOut],
+    tags=["deliveries"],
+    summary="List deliveries, newest due first",
+)
+def get_deliveries(  # type: ignore[no-untyped-def]
+    request: Request,
+    status: str | None = Query(None, description=f"One of {', '.join(DELIVERY_STATUSES)}."),
+    audience: str | None = Query(None),
+    kind: str | None = Query(None),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+    _token=viewer,
+) -> list[DeliveryOut]:
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise _invalid(
+            "status", f"unknown status {status!r}; expected one of {', '.join(DELIVERY_STATUSES)}"
+        )
+    query = select(Delivery)
+    for column, value in (
+        (Delivery.status, status),
+        (Delivery.audience, audience),
+        (Delivery.kind, kind),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.order_by(Delivery.due_at.desc(), Delivery.id.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined,union-attr]
+    with session_scope(request.app.state.engine) as session:
+        return [DeliveryOut.of(row) for row in session.execute(query).scalars()]
+
+
+@router.get(
+    "/deliveries/summary",
+    response_model=DeliverySummaryOut,
+    tags=["deliveries"],
+    summary="How many deliveries are in each status",
+)
+def get_delivery_summary(request: Request, _token=viewer) -> DeliverySummaryOut:  # type: ignore[no-untyped-def]
+    with session_scope(request.app.state.engine) as session:
+        counts = dict(
+            session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
+        )  # type: ignore[arg-type]
+    by_status = {status: counts.pop(status, 0) for status in DELIVERY_STATUSES} | counts
+    return DeliverySummaryOut(total=sum(by_status.values()), by_status=by_status)
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/feedback",
+    response_model=FeedbackListOut,
+    tags=["feedback"],
+    summary="The readers' answers, newest first, with a count of each",
+)
+def get_feedback(  # type: ignore[no-untyped-def]
+    request: Request,
+    audience: str | None = Query(None),
+    occurrence_id: int | None = Query(None),
+    limit: int = Query(500, ge=1, le=5000),
+    _token=viewer,
+) -> FeedbackListOut:
+    where = []
+    if audience is not None:
+        where.append(Feedback.audience == audience)
+    if occurrence_id is not None:
+        where.append(Feedback.occurrence_id == occurrence_id)
+    with session_scope(request.app.state.engine) as session:
+        counts = session.execute(
+            select(Feedback.answer, func.count()).where(*where).group_by(Feedback.answer)
+        ).all()  # type: ignore[arg-type]
+        rows = session.execute(
+            select(Feedback)
+            .where(*where)
+            .order_by(Feedback.at.desc(), Feedback.id.desc())
+            .limit(limit)  # type: ignore[attr-defined,union-attr]
+        ).scalars()
+        answers = [FeedbackOut.of(row) for row in rows]
+    return FeedbackListOut(summary=dict(sorted(counts)), answers=answers)

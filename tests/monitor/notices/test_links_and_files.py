@@ -1,0 +1,171 @@
+"""From plan to .eml file, and the links in it: feedback, still a problem, unsubscribe."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+from sqlalchemy import Engine, select
+
+from monitor.db.engine import session_scope
+from monitor.db.models import Delivery, Feedback, Unsubscribe
+from monitor.imports import ImportRequest, import_calendar
+from monitor.notices.compose import Composer
+from monitor.notices.sync import plan_and_sync
+from monitor.paths import templates_dir
+from monitor.settings import Settings
+from monitor.site import Site, load_site
+from monitor.store.audiences import sync_site_audiences
+from monitor.store.calendars import UploadedSource
+from monitor.store.outbox import DatabaseOutbox
+from monitor.store.systems import sync_site
+from notifiers.channels.file import FileChannel
+from notifiers.links import Links
+from notifiers.outbox import OutboxWorker
+from notifiers.render import NoticeRenderer
+from tests.conftest import NOW
+from tests.monitor.samples import event, ics
+
+SITE = load_site("""
+systems: [{name: sap-fi, plain_name: das Rechnungssystem}]
+audiences:
+  - name: finance
+    timezone: Europe/Berlin
+    language: de
+    working_days: {weekend: []}
+    contact: {name: Dana Weber, email: dana@example.com, phone: "+49 89 1234 567"}
+    members: [{name: Anna Schmidt, email: anna@example.com}]
+""")
+
+
+async def send_heads_up(engine: Engine, settings: Settings) -> Path:
+    """Plan a close starting tomorrow (its heads-up is due now) and deliver it as a file."""
+    with session_scope(engine) as session:
+        sync_site(session, SITE, now=NOW)
+        sync_site_audiences(session, SITE, now=NOW)
+    start = NOW + timedelta(days=1)
+    close = event("close@x", "Monatsabschluss", f"{start:%Y%m%d}", f"{start + timedelta(days=3):%Y%m%d}",
+                  "X-CLOSEWATCH-AUDIENCES:finance", "X-CLOSEWATCH-SYSTEMS:sap-fi")  # fmt: skip
+    import_calendar(
+        engine, settings, ImportRequest(UploadedSource(name="finance", data=ics(close))), now=NOW
+    )
+    plan_and_sync(engine, Site(SITE, "Europe/Berlin"), now=NOW, ahead=timedelta(days=30))
+    files = FileChannel(settings.data_dir / "outbox")
+    composer = Composer(
+        engine, settings, NoticeRenderer(templates_dir() / "notices"), clock=lambda: NOW
+    )
+    worker = OutboxWorker(DatabaseOutbox(engine), composer, {"email": files}, clock=lambda: NOW)
+    assert await worker.drain() == 1
+    (written,) = (settings.data_dir / "outbox").glob("*.eml")
+    return written
+
+
+def path_of(url: str) -> str:
+    return urlparse(url).path
+
+
+async def test_heads_up_arrives_as_a_german_multipart_email_with_its_links(
+    engine: Engine, settings: Settings
+) -> None:
+    written = await send_heads_up(engine, settings)
+
+    message = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert message.get_content_type() == "multipart/alternative"
+    assert "Monatsabschluss" in message["Subject"]
+    assert message["To"] == "Anna Schmidt <anna@example.com>"
+    assert message["Reply-To"] == "dana@example.com"
+    assert "Dana Weber" in message["From"]
+    text = message.get_body(("plain",)).get_content()
+    assert "das Rechnungssystem" in text and "Dana Weber" in text
+    assert message["List-Unsubscribe"].startswith(f"<{settings.public_url}/unsubscribe/")
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    with session_scope(engine) as session:
+        statuses = sorted(
+            tuple(row) for row in session.execute(select(Delivery.kind, Delivery.status))
+        )
+    assert statuses == [
+        ("heads_up", "sent"),
+        ("wrap_up", "pending"),
+    ]  # the wrap-up waits for the end
+
+
+async def test_one_click_unsubscribe_stops_the_next_notice(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    written = await send_heads_up(engine, settings)
+    link = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)[
+        "List-Unsubscribe"
+    ][1:-1]
+
+    shown = await client.get(path_of(link))
+    done = await client.post(path_of(link), content=b"List-Unsubscribe=One-Click",
+                             headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+
+    assert shown.status_code == 200 and "Stop these notices?" in shown.text
+    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    with session_scope(engine) as session:
+        assert session.execute(select(Unsubscribe.recipient_address)).scalars().all() == [
+            "anna@example.com"
+        ]
+        wrap_up = session.execute(select(Delivery).where(Delivery.kind == "wrap_up")).scalar_one()
+    composer = Composer(engine, settings, NoticeRenderer(templates_dir() / "notices"))
+    from notifiers.outbox import Claim
+
+    claim = Claim(wrap_up.id or 0, wrap_up.dedupe_key, "wrap_up", "email", "finance", "Anna Schmidt",
+                  "anna@example.com", wrap_up.occurrence_id, None, 1, NOW)  # fmt: skip
+    assert composer.compose(claim) is None  # the outbox withdraws it instead of sending
+
+
+async def test_still_a_problem_is_stored_and_sent_on_to_the_it_contact(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    await send_heads_up(engine, settings)
+    with session_scope(engine) as session:
+        key = session.execute(
+            select(Delivery.dedupe_key).where(Delivery.status == "sent")
+        ).scalar_one()
+    link = Links(settings.signing_key(), settings.public_url).feedback(key, "problem")
+
+    page = await client.get(path_of(link))
+    answered = await client.post(
+        path_of(link), data={"answer": "problem", "comment": "Die Rechnungen hängen."}
+    )
+
+    assert page.status_code == 200 and "Still a problem?" in page.text
+    assert answered.status_code == 200 and "Dana Weber has been told" in answered.text
+    with session_scope(engine) as session:
+        (feedback,) = session.execute(select(Feedback)).scalars().all()
+        alert = session.execute(select(Delivery).where(Delivery.kind == "alert")).scalar_one()
+    assert (feedback.answer, feedback.comment, feedback.audience) == (
+        "problem",
+        "Die Rechnungen hängen.",
+        "finance",
+    )
+    assert (alert.recipient_address, alert.status) == ("dana@example.com", "pending")
+    assert alert.due_at <= datetime.now(UTC)
+
+    files = FileChannel(settings.data_dir / "alerts")
+    composer = Composer(engine, settings, NoticeRenderer(templates_dir() / "notices"))
+    assert await OutboxWorker(DatabaseOutbox(engine), composer, {"email": files}).drain() >= 1
+    (sent,) = (settings.data_dir / "alerts").glob("*.eml")
+    message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    assert message["Subject"].startswith("Still a problem: Monatsabschluss")
+    assert message["Reply-To"] == "anna@example.com"
+    assert "Die Rechnungen hängen." in message.get_content()
+
+
+async def test_an_edited_link_is_refused_and_stores_nothing(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    link = Links(settings.signing_key(), settings.public_url).feedback("any/key", "sorted")
+    edited = path_of(link)[:-3] + "abc"
+
+    response = await client.post(edited, data={"answer": "sorted"})
+
+    assert response.status_code == 400 and "This link does not work" in response.text
+    with session_scope(engine) as session:
+        assert session.execute(select(Feedback)).first() is None
