@@ -2,7 +2,8 @@
 
 A rules calendar whose periods fall around any date (month-end and payroll
 recur monthly; a year-end inventory count), three systems, a finance
-audience, and a fresh admin token to try the API with.
+audience with one member (its notices land as .eml files in DATA_DIR/outbox),
+and a fresh admin token to try the API with.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken, Audience, System
 from monitor.imports import ImportRequest, import_calendar
 from monitor.settings import Settings
+from monitor.site import AudienceSpec, Contact, Member
+from monitor.store.audiences import save_audience
 from monitor.store.calendars import UploadedSource
 from monitor.store.tokens import Role, create_token
 
@@ -28,12 +31,12 @@ SYSTEMS = (
     System(name="wms", plain_name="the warehouse system", owner_team="Logistics IT"),
 )
 
-FINANCE = Audience(
+FINANCE = AudienceSpec(
     name="finance",
     timezone="Europe/Berlin",
     language="en",
-    contact_name="Dana Weber",
-    contact_email="dana.weber@example.com",
+    contact=Contact(name="Dana Weber", email="dana.weber@example.com", phone="+49 89 1234 567"),
+    members=(Member(name="Alex Example", email="alex@example.com"),),
 )
 
 RULES = {
@@ -73,10 +76,15 @@ RULES = {
 def load_demo(engine: Engine, settings: Settings, *, now: datetime) -> str:
     """Load (or refresh) the demo set; returns a new admin token's secret."""
     with session_scope(engine) as session:
-        for template in (*SYSTEMS, FINANCE):
-            model = type(template)
-            if session.execute(select(model).where(model.name == template.name)).first() is None:
-                session.add(model.model_validate(template.model_dump(exclude={"id"})))
+        for template in SYSTEMS:
+            if session.execute(select(System).where(System.name == template.name)).first() is None:
+                session.add(System.model_validate(template.model_dump(exclude={"id"})))
+        audience = session.execute(
+            select(Audience).where(Audience.name == FINANCE.name)
+        ).scalar_one_or_none()
+        # Notices for the demo audience land as .eml files in DATA_DIR/outbox.
+        save_audience(session, audience or Audience(name=FINANCE.name, timezone=FINANCE.timezone), FINANCE,
+                      managed_by="api", now=now)  # fmt: skip
     source = yaml.safe_dump(RULES, sort_keys=False).encode()
     upload = UploadedSource(name=DEMO_CALENDAR, data=source, filename="demo.yaml", team="Finance")
     import_calendar(engine, settings, ImportRequest(upload, format="rules"), now=now)

@@ -127,8 +127,10 @@ class Composer:
                 "feedback_problem": self.links.feedback(claim.dedupe_key, "problem"),
                 "feedback_rating": self.links.feedback(claim.dedupe_key, "rating"),
                 "unsubscribe": self.links.unsubscribe(audience.name, claim.recipient_address),
-                "report_problem": f"{self.public_url}/report",
-                "status_page": f"{self.public_url}/status",
+                # The problem-report form and the status page are still to be built; until
+                # they exist, notices leave those lines out rather than link to nothing.
+                "report_problem": "",
+                "status_page": "",
             },
         }
 
