@@ -28,6 +28,7 @@ lint: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/python tests/bench/calendar_bench.py
 	$(BIN)/python tests/bench/probe_bench.py
+	$(BIN)/python tests/bench/fanout_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

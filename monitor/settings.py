@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         gt=0,
         description="At most this many emails a second (a server's rate limit); unset: no limit.",
     )
+    smtp_connections: int = Field(
+        4,
+        ge=1,
+        le=32,
+        description="SMTP connections used side by side; a crash can repeat one message per connection.",
+    )
     outbox_lease_seconds: int = Field(
         120,
         ge=1,

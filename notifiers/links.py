@@ -7,8 +7,6 @@ it expires after half a year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 ANSWERS = ("sorted", "problem", "rating")
@@ -19,21 +17,25 @@ class BadLink(ValueError):
     """A link that was edited, signed with another key, or too old."""
 
 
-@dataclass(frozen=True, slots=True)
 class Links:
-    secret: str
-    base_url: str
+    def __init__(self, secret: str, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        # Built once: a notice carries several signed links, and a fan-out thousands of notices.
+        self._serializers = {
+            purpose: URLSafeTimedSerializer(secret, salt=f"closewatch-{purpose}")
+            for purpose in ("feedback", "unsubscribe")
+        }
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
-        return URLSafeTimedSerializer(self.secret, salt=f"closewatch-{purpose}")
+        return self._serializers[purpose]
 
     def feedback(self, dedupe_key: str, answer: str) -> str:
         token = self._serializer("feedback").dumps({"k": dedupe_key, "a": answer})
-        return f"{self.base_url.rstrip('/')}/feedback/{token}"
+        return f"{self.base_url}/feedback/{token}"
 
     def unsubscribe(self, audience: str, address: str) -> str:
         token = self._serializer("unsubscribe").dumps({"u": audience, "r": address})
-        return f"{self.base_url.rstrip('/')}/unsubscribe/{token}"
+        return f"{self.base_url}/unsubscribe/{token}"
 
     def read_feedback(self, token: str) -> tuple[str, str]:
         data = self._load("feedback", token)

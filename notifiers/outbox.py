@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -50,7 +50,9 @@ class Claim:
 
 class OutboxStore(Protocol):
     def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]: ...
-    def sent(self, delivery_id: int, *, now: datetime, subject: str) -> None: ...
+    def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
+        """Mark these (delivery id, subject) sent, in one transaction."""
+
     def failed(
         self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None
     ) -> None: ...
@@ -100,6 +102,8 @@ class OutboxWorker:
         self.batch = batch
         self.clock = clock
         self.observe = observe
+        self._to_confirm: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._confirming = False
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; how many were claimed."""
@@ -135,8 +139,14 @@ class OutboxWorker:
         return total
 
     async def _deliver_all(self, name: str, claims: list[Claim]) -> None:
-        for claim in claims:
-            await self._deliver(name, claim)
+        # As many at once as the channel has connections (a pool), one at a time otherwise.
+        at_once = asyncio.Semaphore(getattr(self.channels.get(name), "size", 1))
+
+        async def deliver(claim: Claim) -> None:
+            async with at_once:
+                await self._deliver(name, claim)
+
+        await asyncio.gather(*(deliver(claim) for claim in claims))
 
     async def _deliver(self, name: str, claim: Claim) -> None:
         channel = self.channels.get(name)
@@ -164,10 +174,33 @@ class OutboxWorker:
         except DeliveryError as error:
             await self._fail(claim, error)
             return
-        await asyncio.to_thread(
-            self.store.sent, claim.id, now=self.clock(), subject=message.subject
-        )
+        await self._confirm(claim.id, message.subject)
         self.observe(claim, "sent")
+
+    async def _confirm(self, delivery_id: int, subject: str) -> None:
+        """Record a delivery as sent, committed together with others that finished meanwhile.
+
+        The caller waits for its own commit, so no more messages are unconfirmed at
+        any instant than are being sent at once (one per connection)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._to_confirm.append((delivery_id, subject, done))
+        if not self._confirming:
+            self._confirming = True
+            try:
+                while self._to_confirm:
+                    batch, self._to_confirm = self._to_confirm, []
+                    try:
+                        rows = [(row_id, row_subject) for row_id, row_subject, _ in batch]
+                        await asyncio.to_thread(self.store.sent, rows, now=self.clock())
+                    except Exception as exc:
+                        for *_, waiting in batch:
+                            waiting.set_exception(exc)
+                    else:
+                        for *_, waiting in batch:
+                            waiting.set_result(None)
+            finally:
+                self._confirming = False
+        await done
 
     async def _fail(self, claim: Claim, error: DeliveryError) -> None:
         now = self.clock()

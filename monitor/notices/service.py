@@ -2,7 +2,8 @@
 
 Planning runs at start, every ten minutes (so notices enter the planning window
 as time moves on), and at once when calendars, systems or audiences change.
-The worker drains the outbox continuously; the outbox gauges follow it.
+The worker drains the outbox continuously; the outbox gauges are read every
+fifteen seconds.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from notifiers.render import NoticeRenderer
 log = logging.getLogger(__name__)
 
 PLAN_EVERY_SECONDS = 600
+GAUGES_EVERY_SECONDS = 15
 
 
 class NoticeService:
@@ -95,14 +97,21 @@ class NoticeService:
         self.metrics.outbox_dead.set(counts.get(DEAD, 0))
 
     async def _plan_loop(self) -> None:
+        """Plan every ten minutes or when told of a change; keep the outbox gauges fresh between."""
+        last_plan = float("-inf")
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             try:
-                await self.plan_now()
+                if self._replan.is_set() or loop.time() - last_plan >= PLAN_EVERY_SECONDS:
+                    self._replan.clear()
+                    last_plan = loop.time()
+                    await self.plan_now()
+                else:
+                    await self.publish_counts()
             except Exception:  # the next round retries
                 log.exception("planning notices failed")
-            self._replan.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._replan.wait(), PLAN_EVERY_SECONDS)
+                await asyncio.wait_for(self._replan.wait(), GAUGES_EVERY_SECONDS)
 
     def _count(self, claim: Claim, outcome: str) -> None:
         if outcome == "sent":

@@ -8,6 +8,7 @@ time, which gives the same guarantee.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
@@ -55,16 +56,14 @@ class DatabaseOutbox:
             ]  # fmt: skip
         return sorted(claims, key=lambda claim: claim.id)
 
-    def sent(self, delivery_id: int, *, now: datetime, subject: str) -> None:
-        self._set(
-            delivery_id,
-            now,
-            status=SENT,
-            sent_at=now,
-            subject=subject[:500],
-            lease_until=None,
-            last_error="",
-        )
+    def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
+        rows = [
+            {"id": delivery_id, "status": SENT, "sent_at": now, "subject": subject[:500], "lease_until": None,
+             "last_error": "", "updated_at": now}
+            for delivery_id, subject in deliveries
+        ]  # fmt: skip
+        with session_scope(self.engine) as session:
+            session.execute(update(Delivery), rows)
 
     def failed(
         self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None

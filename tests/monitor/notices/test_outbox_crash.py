@@ -1,5 +1,6 @@
 """kill -9 in the middle of a batch: nothing is lost, and nothing is sent twice that
-was not in flight at the instant of the kill (and that one carries the same Message-ID).
+was not in flight at the instant of the kill (one per SMTP connection), and what
+is sent again carries the same Message-ID.
 
 The sender is the real ``closewatch notices send`` in its own process; the SMTP
 server is aiosmtpd in this one. The test kills the sender once a third of the
@@ -87,7 +88,8 @@ async def test_kill_9_mid_batch_loses_nothing_and_repeats_only_the_message_in_fl
     assert len(ids) == MEMBERS  # every planned message arrived
     assert len(recipients) == MEMBERS
     repeated = [message_id for message_id, count in ids.items() if count > 1]
-    assert len(repeated) <= 1, f"sent twice: {repeated}"  # at most the one in flight at the kill
+    # At most the messages in flight at the kill: one per SMTP connection (4 by default).
+    assert len(repeated) <= 4, f"sent twice: {repeated}"
     assert sum(ids.values()) == MEMBERS + len(repeated)
     engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'closewatch.db'}")
     with session_scope(engine) as session:
