@@ -343,7 +343,7 @@ def preview_notice(body: PreviewIn, request: Request, _token=viewer) -> PreviewO
         state.clock(),
     )
     renderer = current_renderer(state.engine, language=body.lang)
-    composer = Composer(state.engine, state.settings, renderer, clock=state.clock)
+    composer = Composer(state.engine, state.settings, renderer, clock=state.clock, preview=True)
     try:
         message = composer.compose(claim)
     except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:

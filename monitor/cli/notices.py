@@ -125,7 +125,7 @@ def preview(
     claim = Claim(0, f"preview/{kind}/{occurrence}/{audience}", kind, "email", audience,
                   member.name if member else "Reader", member.email if member else "reader@example.com",
                   occurrence, None, 1, now())  # fmt: skip
-    composer = Composer(engine, config, NoticeRenderer(templates_dir() / "notices"))
+    composer = Composer(engine, config, NoticeRenderer(templates_dir() / "notices"), preview=True)
     message = composer.compose(claim)
     if message is None:
         raise UsageProblem(f"occurrence {occurrence} does not exist")

@@ -10,6 +10,7 @@ costs one set of queries, not thousands.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -61,10 +62,14 @@ class Composer:
         renderer: NoticeRenderer,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        preview: bool = False,
     ) -> None:
         self.engine = engine
         self.renderer = renderer
-        self.links = Links(settings.signing_key(), settings.public_url)
+        # A preview shows links of the real shape, signed with a throwaway key: whoever
+        # sees a preview must not be able to unsubscribe or answer for the member shown.
+        key = secrets.token_urlsafe(32) if preview else settings.signing_key()
+        self.links = Links(key, settings.public_url)
         self.public_url = settings.public_url.rstrip("/")
         self.clock = clock
         self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+import pytest
 from sqlalchemy import Engine, select
 
 from monitor.db.engine import session_scope
@@ -24,7 +25,7 @@ from monitor.store.calendars import UploadedSource
 from monitor.store.outbox import DatabaseOutbox
 from monitor.store.systems import sync_site
 from notifiers.channels.file import FileChannel
-from notifiers.links import Links
+from notifiers.links import BadLink, Links
 from notifiers.outbox import OutboxWorker
 from notifiers.render import NoticeRenderer
 from tests.conftest import NOW
@@ -169,3 +170,22 @@ async def test_an_edited_link_is_refused_and_stores_nothing(
     assert response.status_code == 400 and "This link does not work" in response.text
     with session_scope(engine) as session:
         assert session.execute(select(Feedback)).first() is None
+
+
+async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Settings) -> None:
+    await send_heads_up(engine, settings)
+    with session_scope(engine) as session:
+        sent = session.execute(select(Delivery).where(Delivery.status == "sent")).scalar_one()
+    from notifiers.outbox import Claim
+
+    claim = Claim(0, sent.dedupe_key, "heads_up", "email", "finance", "Anna Schmidt", "anna@example.com",
+                  sent.occurrence_id, None, 1, NOW)  # fmt: skip
+    preview = Composer(
+        engine, settings, NoticeRenderer(templates_dir() / "notices"), preview=True
+    ).compose(claim)
+
+    assert preview is not None and preview.unsubscribe_url
+    real = Links(settings.signing_key(), settings.public_url)
+    token = preview.unsubscribe_url.rsplit("/", 1)[1]
+    with pytest.raises(BadLink):
+        real.read_unsubscribe(token)
