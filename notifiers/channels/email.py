@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Literal
 
@@ -26,7 +25,7 @@ from aiosmtplib import (
 
 from notifiers.channels.base import DeliveryError
 from notifiers.message import Message
-from notifiers.mime import build_email
+from notifiers.mime import email_bytes
 
 Security = Literal["none", "starttls", "tls"]
 SECURITY_MODES: tuple[Security, ...] = ("none", "starttls", "tls")
@@ -101,7 +100,7 @@ class EmailChannel:
         )
 
     async def send(self, message: Message) -> None:
-        email = build_email(message, sender=self.sender)
+        email = email_bytes(message, sender=self.sender)
         if self._limiter is not None:
             await self._limiter.acquire()
         async with self._lock:
@@ -127,18 +126,18 @@ class EmailChannel:
             except (SMTPException, OSError, TimeoutError):
                 smtp.close()
 
-    async def _send_reconnecting(self, email: EmailMessage, recipient: str) -> None:
+    async def _send_reconnecting(self, email: bytes, recipient: str) -> None:
         reusing = self._smtp is not None and self._smtp.is_connected
         smtp = await self._connection()
         try:
-            await smtp.send_message(email, sender=self.sender, recipients=[recipient])
+            await smtp.sendmail(self.sender, [recipient], email)
         except (SMTPServerDisconnected, ConnectionError):
             # A kept-open connection the server closed while idle: one fresh try.
             self._drop()
             if not reusing:
                 raise
             smtp = await self._connection()
-            await smtp.send_message(email, sender=self.sender, recipients=[recipient])
+            await smtp.sendmail(self.sender, [recipient], email)
 
     async def _connection(self) -> aiosmtplib.SMTP:
         if self._smtp is not None and self._smtp.is_connected:

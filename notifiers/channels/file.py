@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.policy
 import os
 import tempfile
 from pathlib import Path
 
 from notifiers.channels.base import DeliveryError
 from notifiers.message import Message
-from notifiers.mime import build_email, dedupe_digest
+from notifiers.mime import dedupe_digest, email_bytes
 
 
 class FileChannel:
@@ -30,7 +29,7 @@ class FileChannel:
         return self.directory / f"{dedupe_digest(message.dedupe_key)}.eml"
 
     async def send(self, message: Message) -> None:
-        data = build_email(message, sender=self.sender).as_bytes(policy=email.policy.SMTP)
+        data = email_bytes(message, sender=self.sender)
         try:
             await asyncio.to_thread(_write_atomically, self.path_for(message), data)
         except OSError as exc:
