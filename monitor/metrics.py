@@ -130,6 +130,11 @@ class Metrics:
             ["answer"],
             registry=r,
         )
+        self.promises = Counter(
+            "closewatch_update_promises",
+            "Promised update times: made, kept by people posting, kept by closewatch on its own.",
+            ["outcome"], registry=r,
+        )  # fmt: skip
         self.leader = Gauge(
             "closewatch_leader", "1 when this replica plans and probes.", registry=r
         )

@@ -113,6 +113,10 @@ class Settings(BaseSettings):
     plan_ahead_days: int = Field(
         35, ge=1, description="How far ahead notices are planned into the outbox."
     )
+    helpdesk: str | None = Field(
+        None,
+        description="Where problem reports go: an email address, or an Apprise URL for a chat or ticket system.",
+    )
     host: str = Field("127.0.0.1", description="Address `closewatch serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `closewatch serve` listens on.")
 

@@ -66,7 +66,7 @@ class LevelOverride(_Strict):
             if getattr(self, name) is not None
         }
         if self.response is not None:
-            found["response_minutes"] = max(1, round(self.response / 60))
+            found["response_minutes"] = self.response / 60
         return found
 
 

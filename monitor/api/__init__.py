@@ -19,6 +19,7 @@ from monitor.api import (
     routes_pages,
     routes_periods,
     routes_public,
+    routes_report,
     routes_systems,
 )
 from monitor.api.background import background_work
@@ -79,10 +80,19 @@ def create_app(
         else None
     )
     app.state.notices = (
-        NoticeService(engine, settings, app.state.site, app.state.metrics, clock=clock)
+        NoticeService(
+            engine,
+            settings,
+            app.state.site,
+            app.state.metrics,
+            intensity=app.state.intensity,
+            clock=clock,
+        )
         if background
         else None
     )
+    if background:  # incidents are told to the people they concern as soon as they open
+        app.state.watcher.on_incident = app.state.notices.incident_changed
     if background:
         app.router.lifespan_context = background_work(app)
     app.state.pages = Environment(
@@ -99,6 +109,7 @@ def create_app(
         routes_incidents,
         routes_health,
         routes_public,
+        routes_report,
         routes_pages,
     ):
         app.include_router(module.router)

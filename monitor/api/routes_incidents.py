@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
-from monitor.api.auth import viewer
+from monitor.api.auth import editor, viewer
 from monitor.api.problems import Problem
+from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, IncidentEvent, System
+from monitor.intensity.policy import parse_duration
+from monitor.notices.incidents import post_update, resolve
+from notifiers.linter import lint_message
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
@@ -71,4 +77,86 @@ def _with_events(
     return [
         IncidentOut.of(incident, system, check, events.get(incident.id or 0, []))
         for incident, system, check in rows
+    ]
+
+
+class UpdateIn(BaseModel):
+    """What IT tells the readers: one plain line, and when they will hear more."""
+
+    model_config = ConfigDict(extra="forbid")
+    message: str = Field(
+        min_length=1, max_length=1000, description="For users: plain words, no jargon."
+    )
+    next_update: str = Field("30m", description="When the next update comes, e.g. 30m or 1h.")
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(
+        min_length=1, max_length=1000, description="What was wrong, in one plain sentence."
+    )
+    what_you_can_do: str = Field("", max_length=1000, description="What the reader can do now.")
+
+
+class PostedOut(BaseModel):
+    deliveries: int
+    next_update_at: Instant | None = None
+    warnings: list[str] = Field(
+        default_factory=list, description="The tone linter's findings on the text."
+    )
+
+
+@router.post(
+    "/{incident_id}/updates",
+    response_model=PostedOut,
+    status_code=201,
+    summary="Post an update for the readers",
+)
+def post_incident_update(
+    incident_id: int, body: UpdateIn, request: Request, _token=editor
+) -> PostedOut:  # type: ignore[no-untyped-def]
+    state = request.app.state
+    try:
+        wait = timedelta(seconds=parse_duration(body.next_update))
+    except ValueError as exc:
+        raise Problem(422, str(exc), field="next_update") from None
+    now = state.clock()
+    try:
+        told = post_update(
+            state.engine, incident_id, message=body.message, next_update=wait, now=now
+        )
+    except LookupError:
+        raise Problem(404, f"no incident {incident_id}") from None
+    state.metrics.promises.labels("kept_by_people").inc()
+    state.metrics.promises.labels("made").inc()
+    return PostedOut(
+        deliveries=told, next_update_at=now + wait, warnings=_lint(body.message, "update")
+    )
+
+
+@router.post(
+    "/{incident_id}/resolve",
+    response_model=PostedOut,
+    summary="Resolve: tell readers what was wrong, ask if it works",
+)
+def resolve_incident(
+    incident_id: int, body: ResolveIn, request: Request, _token=editor
+) -> PostedOut:  # type: ignore[no-untyped-def]
+    state = request.app.state
+    try:
+        told = resolve(state.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
+                       now=state.clock())  # fmt: skip
+    except LookupError:
+        raise Problem(404, f"no incident {incident_id}") from None
+    return PostedOut(
+        deliveries=told, warnings=_lint(f"{body.summary}\n{body.what_you_can_do}", "resolved")
+    )
+
+
+def _lint(text: str, kind: str) -> list[str]:
+    # The readers' words go through the tone linter; what it finds is shown, not refused.
+    return [
+        f"{f.rule}: {f.message}"
+        for f in lint_message(None, text, kind=kind)
+        if f.rule in ("jargon", "apology")
     ]

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
 from monitor.notices.compose import ALERT as ALERT_KIND
+from monitor.notices.incidents import confirmed_by_reader, still_a_problem
 from monitor.store.audiences import find_audience
 from notifiers.links import BadLink, Links
 
@@ -89,6 +90,12 @@ def _store_feedback(
         )  # fmt: skip
         session.add(feedback)
         session.flush()
+        if delivery.kind == "resolved" and delivery.incident_id is not None:
+            # Confirm, don't declare: the reader's answer decides whether the fix worked.
+            if answer == "problem":
+                still_a_problem(session, delivery.incident_id, now, delivery.recipient_name)
+            elif answer == "sorted":
+                confirmed_by_reader(session, delivery.incident_id, now)
         audience = find_audience(session, delivery.audience)
         if audience is None:
             return None

@@ -40,7 +40,7 @@ class PolicyOut(BaseModel):
     interval_seconds: float
     failures: int
     latency_budget_seconds: float
-    response_minutes: int
+    response_minutes: float
 
     @classmethod
     def of(cls, rule: LevelPolicy) -> PolicyOut:

@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from calendars import CalendarError
-from monitor.cli import calendar, config, db, intensity, lint, notices, serve, token
+from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
 from monitor.cli.common import SiteProblem, UsageProblem
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
+app.add_typer(incident.app, name="incident")
 app.add_typer(notices.app, name="notices")
 app.add_typer(intensity.app, name="intensity")
 app.add_typer(token.app, name="token")

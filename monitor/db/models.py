@@ -196,6 +196,16 @@ class Incident(SQLModel, table=True):
     title: str = Field(max_length=500)
     opened_at: datetime = Field(sa_column=_instant())
     closed_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    # What users are told (issue: incidents told the way users need). A next update is
+    # always promised while people are told about it; resolved means the resolved notice
+    # went out; confirmed, that readers said it works (or stayed quiet long enough).
+    public_line: str = Field(default="", max_length=1000)
+    handler: str = Field(default="", max_length=200)
+    next_update_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    summary: str = Field(default="", max_length=1000)
+    what_you_can_do: str = Field(default="", max_length=1000)
+    resolved_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    confirmed_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class IncidentEvent(SQLModel, table=True):
@@ -307,3 +317,27 @@ class NoticeTemplate(SQLModel, table=True):
     text: str
     html: str
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
+
+
+class ProblemReport(SQLModel, table=True):
+    """A user's problem report from the public form: the three answers and who asks.
+
+    ``reference`` is what the reporter quotes on the phone; ``critical_period`` is
+    the period active when they wrote, added by closewatch as the reason for
+    urgency; ``client`` is their address, counted to limit how often one can write.
+    """
+
+    __tablename__ = "problem_report"
+    __table_args__ = (Index("ix_problem_report_client_at", "client", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, max_length=16)
+    name: str = Field(max_length=200)
+    contact: str = Field(max_length=320)
+    doing: str = Field(max_length=2000)
+    seen: str = Field(max_length=2000)
+    since: str = Field(max_length=200)
+    system: str = Field(default="", max_length=200)
+    critical_period: str = Field(default="", max_length=500)
+    client: str = Field(default="", max_length=64)
+    at: datetime = Field(sa_column=_instant())

@@ -21,7 +21,7 @@ class LevelPolicy:
     interval: float  # seconds between checks
     failures: int  # consecutive failed checks that open an incident
     latency_budget: float  # seconds; slower answers count as degraded
-    response_minutes: int  # how soon users are promised a first answer / next update
+    response_minutes: float  # how soon users are promised a first answer / next update
 
     def merged(self, overrides: Mapping[str, Any]) -> LevelPolicy:
         return replace(self, **dict(overrides))

@@ -29,9 +29,11 @@ from monitor.db.models import (
     Occurrence,
     Period,
     PeriodTarget,
+    ProblemReport,
     System,
     Unsubscribe,
 )
+from monitor.notices.report import REPORT, report_message
 from monitor.settings import Settings
 from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
@@ -42,6 +44,8 @@ from notifiers.render import CATEGORY_LABELS, NoticeRenderer
 
 SHARED_FOR_SECONDS = 60.0
 ALERT = "alert"  # "still a problem" sent on to an audience's IT contact
+OVERDUE = "overdue"  # a promised update came due with nothing posted: told to the IT contact
+INCIDENT_KINDS = ("incident", "update", "resolved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +94,21 @@ class Composer:
             self._unsubscribes.get(claim.audience),
             self._shared.get((claim.kind, claim.occurrence_id or 0)),
         )
-        return claim.kind != ALERT and all(
+        return claim.kind not in (ALERT, OVERDUE, *INCIDENT_KINDS) and all(
             entry is not None and entry[0] > fresh for entry in cached
         )
 
     def compose(self, claim: Claim) -> Message | None:
         """The message for ``claim``, or None when it should not go out any more."""
+        if claim.kind == REPORT:
+            return self._report(claim)
         audience = self._audience(claim.audience)
         if claim.kind == ALERT:
             return self._alert(claim, audience)
+        if claim.kind == OVERDUE:
+            return self._overdue(claim)
+        if claim.kind in INCIDENT_KINDS:
+            return self._incident(claim, audience)
         if audience is None or claim.occurrence_id is None or self._unsubscribed(claim):
             return None
         shared = self._shared_for(claim.kind, claim.occurrence_id)
@@ -151,12 +161,78 @@ class Composer:
                 "feedback_problem": self.links.feedback(claim.dedupe_key, "problem"),
                 "feedback_rating": self.links.feedback(claim.dedupe_key, "rating"),
                 "unsubscribe": unsubscribe,
-                # The problem-report form and the status page are still to be built; until
-                # they exist, notices leave those lines out rather than link to nothing.
-                "report_problem": "",
+                "report_problem": f"{self.public_url}/report",
+                # The status page is still to be built; until then notices leave the line out.
                 "status_page": "",
             },
         }
+
+    def _incident(self, claim: Claim, audience: AudienceSpec | None) -> Message | None:
+        """An incident, an update or the resolution, for one reader."""
+        if audience is None or claim.incident_id is None or self._unsubscribed(claim):
+            return None
+        with session_scope(self.engine) as session:
+            found = session.execute(
+                select(Incident, System.name, System.plain_name)
+                .join(System, System.id == Incident.system_id).where(Incident.id == claim.incident_id)
+            ).first()  # fmt: skip
+        if found is None:
+            return None
+        incident, system, plain_name = found
+        if claim.kind != "resolved" and (
+            incident.resolved_at is not None or incident.next_update_at is None
+        ):
+            return None  # fixed meanwhile: a promise of news would mislead; the resolved notice follows
+        shared = Shared(
+            period={"title": incident.public_line, "category": "custom", "level": incident.level},
+            occurrence={
+                "start": incident.opened_at,
+                "end": incident.next_update_at or incident.opened_at,
+            },
+            systems=[{"name": system, "plain_name": plain_name}],
+            status={},
+        )
+        unsubscribe = self.links.unsubscribe(audience.name, claim.recipient_address)
+        context = self.context(claim, audience, shared, unsubscribe)
+        context["incident"] = {
+            "title": incident.public_line, "what_happened": incident.public_line, "affected": plain_name,
+            "handler": {"name": incident.handler or audience.contact.name},
+            "next_update": incident.next_update_at or incident.opened_at,
+            "summary": incident.summary, "what_you_can_do": incident.what_you_can_do,
+        }  # fmt: skip
+        if claim.kind != "resolved":
+            context["links"].update(feedback_sorted="", feedback_problem="", feedback_rating="")
+        rendered = self.renderer.render(
+            claim.kind, context, lang=audience.language, audience=audience.name
+        )
+        return Message(
+            dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
+            recipient_address=claim.recipient_address, subject=rendered.subject, text=rendered.text,
+            html=rendered.html, sender_name=audience.contact.name, reply_to=audience.contact.email or None,
+            unsubscribe_url=unsubscribe,
+        )  # fmt: skip
+
+    def _overdue(self, claim: Claim) -> Message | None:
+        """For the IT contact: a promised update was due, and closewatch sent one on its own."""
+        with session_scope(self.engine) as session:
+            incident = session.get(Incident, claim.incident_id) if claim.incident_id else None
+        if incident is None:
+            return None
+        text = (
+            f"A promised update on incident {incident.id} ({incident.public_line}) was due and nothing new was "
+            "posted, so closewatch told the readers that IT is still working on it.\n\n"
+            f"Post the next update before it is due again:\n  closewatch incident update {incident.id} "
+            '--message "..." --next-update 30m\n'
+        )
+        return Message(
+            dedupe_key=claim.dedupe_key,
+            kind=claim.kind,
+            recipient_name=claim.recipient_name,
+            recipient_address=claim.recipient_address,
+            subject=f"A promised update was due: incident {incident.id}",
+            text=text,
+            sender_name="closewatch",
+        )
 
     def _alert(self, claim: Claim, audience: AudienceSpec | None) -> Message | None:
         """ "Still a problem" from a reader, for their IT contact: plain facts, a way to answer."""
@@ -182,6 +258,16 @@ class Composer:
             recipient_address=claim.recipient_address, subject=f"Still a problem: {about}, {reader or 'a reader'}",
             text="\n".join(lines), sender_name="closewatch", reply_to=feedback.recipient_address,
         )  # fmt: skip
+
+    def _report(self, claim: Claim) -> Message | None:
+        """A user's problem report, for the helpdesk."""
+        report_id = int(claim.dedupe_key.rsplit("/", 1)[-1])
+        with session_scope(self.engine) as session:
+            report = session.get(ProblemReport, report_id)
+            if report is None:
+                return None
+            session.expunge(report)
+        return report_message(report, claim.recipient_address, dedupe_key=claim.dedupe_key)
 
     def _audience(self, name: str) -> AudienceSpec | None:
         cached = self._audiences.get(name)

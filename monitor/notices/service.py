@@ -2,8 +2,9 @@
 
 Planning runs at start, every ten minutes (so notices enter the planning window
 as time moves on), and at once when calendars, systems or audiences change.
-The worker drains the outbox continuously; the outbox gauges are read every
-fifteen seconds.
+The worker drains the outbox continuously. Every fifteen seconds the outbox
+gauges are read and promised incident updates that came due with nothing new
+posted go out on their own.
 """
 
 from __future__ import annotations
@@ -14,23 +15,37 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from calendars import Level
+from monitor.db.engine import session_scope
+from monitor.db.models import Incident
+from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
 from monitor.notices.channels import build_channels
 from monitor.notices.compose import Composer
+from monitor.notices.incidents import (
+    announce,
+    confirm_quiet,
+    due_promises,
+    enqueue_overdue,
+    post_update,
+    resolve_recovered,
+)
 from monitor.notices.sync import plan_and_sync
 from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import Site
 from monitor.store.outbox import DEAD, PENDING, SENDING, DatabaseOutbox
+from monitor.watch.watcher import Planned
 from notifiers.outbox import Claim, OutboxWorker, RetryPolicy
 from notifiers.render import NoticeRenderer
 
 log = logging.getLogger(__name__)
 
 PLAN_EVERY_SECONDS = 600
-GAUGES_EVERY_SECONDS = 15
+TICK_SECONDS = 15  # outbox gauges, and promised updates that came due
+STILL_WORKING = "We are still working on it. It is not fixed yet."
 
 
 class NoticeService:
@@ -42,8 +57,12 @@ class NoticeService:
         metrics: Metrics,
         *,
         renderer: NoticeRenderer | None = None,
+        intensity: IntensityService | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tick: float = TICK_SECONDS,
     ) -> None:
+        self.intensity = intensity
+        self.tick = tick
         self.engine = engine
         self.settings = settings
         self.site = site
@@ -96,6 +115,42 @@ class NoticeService:
         self.metrics.outbox_pending.set(counts.get(PENDING, 0) + counts.get(SENDING, 0))
         self.metrics.outbox_dead.set(counts.get(DEAD, 0))
 
+    def incident_changed(self, kind: str, incident_id: int, planned: Planned, at: datetime) -> None:
+        """From the watcher's thread: an incident opened or recovered."""
+        if kind == "opened":
+            loaded = self.intensity.cached if self.intensity else None
+            causes = loaded.index.at(planned.check.system, at).causes if loaded else ()
+            told = announce(self.engine, incident_id, level=planned.level, occurrence_ids=[c.occurrence_id for c in causes],
+                            response_minutes=planned.policy.response_minutes, now=at)  # fmt: skip
+            if told:
+                self.metrics.promises.labels("made").inc()
+        elif kind == "recovered":
+            resolve_recovered(self.engine, incident_id, now=at)
+
+    def keep_promises(self, now: datetime) -> int:
+        """Send an update on its own where a promised time came with nothing new; tell IT."""
+        kept = 0
+        for incident_id in due_promises(self.engine, now=now):
+            level = self._level_of(incident_id)
+            response = timedelta(minutes=self.site.policy[level].response_minutes)
+            told = post_update(self.engine, incident_id, message=STILL_WORKING, next_update=response, now=now,
+                               automatic=True)  # fmt: skip
+            if told:
+                enqueue_overdue(self.engine, incident_id, now=now)
+                self.metrics.promises.labels("kept_automatically").inc()
+                self.metrics.promises.labels("made").inc()
+                kept += 1
+        confirm_quiet(self.engine, now=now)
+        return kept
+
+    def _level_of(self, incident_id: int) -> Level:
+        with session_scope(self.engine) as session:
+            return Level(
+                session.execute(
+                    select(Incident.level).where(Incident.id == incident_id)
+                ).scalar_one()
+            )
+
     async def _plan_loop(self) -> None:
         """Plan every ten minutes or when told of a change; keep the outbox gauges fresh between."""
         last_plan = float("-inf")
@@ -108,10 +163,11 @@ class NoticeService:
                     await self.plan_now()
                 else:
                     await self.publish_counts()
+                await asyncio.to_thread(self.keep_promises, self.clock())
             except Exception:  # the next round retries
                 log.exception("planning notices failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._replan.wait(), GAUGES_EVERY_SECONDS)
+                await asyncio.wait_for(self._replan.wait(), self.tick)
 
     def _count(self, claim: Claim, outcome: str) -> None:
         if outcome == "sent":

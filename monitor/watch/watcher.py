@@ -83,6 +83,8 @@ class Watcher:
         self._semaphore = asyncio.Semaphore(settings.max_concurrent_checks)
         self._reloading: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[object]] = set()
+        # Told of every stored incident change (in a worker thread): the notices hook in here.
+        self.on_incident: Callable[[str, int, Planned, datetime], None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -284,6 +286,11 @@ class Watcher:
             session.add(IncidentEvent(incident_id=incident_id, at=change.at, kind=change.kind,
                                       message=change.outcome.message, data=data))  # fmt: skip
         self._publish_incidents()
+        if self.on_incident is not None:
+            try:
+                self.on_incident(change.kind, incident_id, planned, change.at)
+            except Exception:  # telling people must never stop the watching
+                log.exception("could not tell audiences about incident %s", incident_id)
 
     def _publish_incidents(self) -> None:
         self.metrics.incidents_open.clear()

@@ -43,10 +43,16 @@ class AppriseChannel:
         if self._limiter is not None:
             await self._limiter.acquire()
         if hasattr(notifier, "async_notify"):
-            delivered = await notifier.async_notify(body=message.text, title=message.subject)
+            # Plain text: a reporter's "<!channel>" or markdown must not reach a whole chat room.
+            delivered = await notifier.async_notify(
+                body=message.text, title=message.subject, body_format=apprise.NotifyFormat.TEXT
+            )
         else:  # pragma: no cover - Apprise versions without async_notify
             delivered = await asyncio.to_thread(
-                notifier.notify, body=message.text, title=message.subject
+                notifier.notify,
+                body=message.text,
+                title=message.subject,
+                body_format=apprise.NotifyFormat.TEXT,
             )
         if not delivered:
             raise DeliveryError(

@@ -1,0 +1,72 @@
+"""``closewatch incident``: tell the readers of an incident what is new, and when it is fixed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+
+from monitor.cli.common import UsageProblem, now, ready_engine, settings
+from monitor.intensity.policy import parse_duration
+from monitor.notices.incidents import post_update, resolve
+from notifiers.linter import lint_message
+
+app = typer.Typer(
+    help="Post incident updates and resolutions to the people affected.", no_args_is_help=True
+)
+
+
+@app.command()
+def update(
+    incident: int = typer.Argument(
+        ..., help="The incident's id (closewatch lists them in the API)."
+    ),
+    message: str = typer.Option(..., "--message", help="For users: one plain sentence, no jargon."),
+    next_update: str = typer.Option(
+        "30m", "--next-update", help="When the next update comes: 30m, 1h ..."
+    ),
+) -> None:
+    """Tell everyone who heard of INCIDENT what is new, and promise the next update."""
+    try:
+        wait = timedelta(seconds=parse_duration(next_update))
+    except ValueError as exc:
+        raise UsageProblem(f"--next-update: {exc}") from None
+    _warn(message, "update")
+    try:
+        told = post_update(
+            ready_engine(settings()), incident, message=message, next_update=wait, now=now()
+        )
+    except LookupError as exc:
+        raise UsageProblem(str(exc)) from None
+    typer.echo(
+        f"update for incident {incident} queued for {told} recipients; next update promised in {next_update}"
+    )
+
+
+@app.command("resolve")
+def resolve_(
+    incident: int = typer.Argument(..., help="The incident's id."),
+    summary: str = typer.Option(..., "--summary", help="What was wrong, in one plain sentence."),
+    what_you_can_do: str = typer.Option("", "--what-you-can-do", help="What readers can do now."),
+) -> None:
+    """Tell everyone who heard of INCIDENT that it is fixed, and ask whether it works for them."""
+    _warn(f"{summary}\n{what_you_can_do}", "resolved")
+    try:
+        told = resolve(
+            ready_engine(settings()),
+            incident,
+            summary=summary,
+            what_you_can_do=what_you_can_do,
+            now=now(),
+        )
+    except LookupError as exc:
+        raise UsageProblem(str(exc)) from None
+    typer.echo(
+        f"incident {incident} resolved; {told} recipients will be asked whether it works for them"
+    )
+
+
+def _warn(text: str, kind: str) -> None:
+    for finding in lint_message(None, text, kind=kind):
+        if finding.rule in ("jargon", "apology"):
+            typer.echo(f"warning: {finding.message}", err=True)
