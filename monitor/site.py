@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -164,6 +164,10 @@ class AudienceSpec(_Strict):
     heads_up: HeadsUp = HeadsUp()
     daily_status: bool = False
     wrap_up: bool = True
+    incidents_at_normal: Literal["contacts", "members", "none"] = Field(
+        "contacts",
+        description="Who hears of an incident outside critical periods: the IT contact by default.",
+    )
     contact: Contact
     members: tuple[Member, ...] = ()
     concerns: Concerns = Concerns()

@@ -24,7 +24,11 @@ from notifiers.linter import lint_message
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
 
-@router.get("", response_model=list[IncidentOut], summary="List incidents, newest first")
+@router.get(
+    "",
+    response_model=list[IncidentOut],
+    summary="List incidents: open first, by priority, then newest",
+)
 def get_incidents(  # type: ignore[no-untyped-def]
     request: Request,
     status: Literal["open", "closed", "all"] = "open",
@@ -37,7 +41,13 @@ def get_incidents(  # type: ignore[no-untyped-def]
         query = query.where(Incident.status == status)
     if system is not None:
         query = query.where(System.name == system)
-    query = query.order_by(Incident.opened_at.desc(), Incident.id.desc()).limit(limit)  # type: ignore[attr-defined,union-attr]
+    # Open ones first, most urgent first (p1 before p4), then newest.
+    query = query.order_by(
+        (Incident.status != "open"),
+        Incident.priority,
+        Incident.opened_at.desc(),
+        Incident.id.desc(),  # type: ignore[attr-defined,union-attr]
+    ).limit(limit)
     with session_scope(request.app.state.engine) as session:
         return _with_events(session, session.execute(query).all())
 

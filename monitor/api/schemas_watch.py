@@ -193,9 +193,11 @@ class IncidentOut(BaseModel):
     check: str | None
     status: str
     level: str
+    priority: str
     title: str
     opened_at: Instant
     closed_at: Instant | None
+    next_update_at: Instant | None
     events: list[IncidentEventOut]
 
     @classmethod
@@ -212,8 +214,10 @@ class IncidentOut(BaseModel):
             check=check,
             status=incident.status,
             level=Level(incident.level).label,
+            priority=incident.priority,
             title=incident.title,
             opened_at=incident.opened_at,
             closed_at=incident.closed_at,
+            next_update_at=incident.next_update_at,
             events=[IncidentEventOut.of(event) for event in events],
         )

@@ -206,6 +206,8 @@ class Incident(SQLModel, table=True):
     what_you_can_do: str = Field(default="", max_length=1000)
     resolved_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
     confirmed_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
+    # p1 (most urgent) to p4: the business impact of the level and the people affected.
+    priority: str = Field(default="p4", max_length=4, index=True)
 
 
 class IncidentEvent(SQLModel, table=True):

@@ -38,6 +38,19 @@ INCIDENT_KINDS = (INCIDENT, UPDATE, RESOLVED)
 GROUP_MINUTES = 10
 MAX_PER_HOUR = 6
 QUIET_BEFORE_CONFIRMED = timedelta(hours=2)
+MANY_PEOPLE = 50  # affecting this many raises an incident's priority one step
+
+
+def priority(level: Level, people: int) -> str:
+    """p1 to p4 from the level and how many people it affects: what Alertmanager routes by.
+
+    A critical period is p1; high is p2, and p1 when many people are affected;
+    elevated p3 (p2 with many); normal p4.
+    """
+    rank = {Level.CRITICAL: 1, Level.HIGH: 2, Level.ELEVATED: 3, Level.NORMAL: 4}[level]
+    if people >= MANY_PEOPLE and level > Level.NORMAL:
+        rank = max(1, rank - 1)
+    return f"p{rank}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +90,10 @@ def announce(
                     f"{audience.name} already hears about a related problem",
                 )
                 continue
-            if level == Level.NORMAL:  # outside critical periods only IT hears of it
+            told_at_normal = audience.incidents_at_normal
+            if level == Level.NORMAL and told_at_normal == "none":
+                continue
+            if level == Level.NORMAL and told_at_normal == "contacts":  # outside periods IT is told
                 if audience.contact.email:
                     recipients.append(
                         Recipient(
@@ -91,6 +107,7 @@ def announce(
         )
         incident.handler = incident.handler or (audiences[0].contact.name if audiences else "")
         incident.next_update_at = now + timedelta(minutes=response_minutes)
+        incident.priority = priority(level, len({r.address for r in recipients}))
         session.add(incident)
         _enqueue(session, INCIDENT, incident, recipients, now, tag="")
         if recipients:
@@ -154,6 +171,13 @@ def resolve_recovered(engine: Engine, incident_id: int, *, now: datetime) -> int
         plain_name = found[1]
     return resolve(engine, incident_id, summary=f"{_capitalised(plain_name)} is working normally again.",
                    what_you_can_do="You can carry on where you left off.", now=now)  # fmt: skip
+
+
+def priority_of(engine: Engine, incident_id: int) -> str | None:
+    with session_scope(engine) as session:
+        return session.execute(
+            select(Incident.priority).where(Incident.id == incident_id)
+        ).scalar_one_or_none()
 
 
 def due_promises(engine: Engine, *, now: datetime) -> list[int]:

@@ -30,6 +30,7 @@ from monitor.notices.incidents import (
     due_promises,
     enqueue_overdue,
     post_update,
+    priority_of,
     resolve_recovered,
 )
 from monitor.notices.sync import plan_and_sync
@@ -115,7 +116,9 @@ class NoticeService:
         self.metrics.outbox_pending.set(counts.get(PENDING, 0) + counts.get(SENDING, 0))
         self.metrics.outbox_dead.set(counts.get(DEAD, 0))
 
-    def incident_changed(self, kind: str, incident_id: int, planned: Planned, at: datetime) -> None:
+    def incident_changed(
+        self, kind: str, incident_id: int, planned: Planned, at: datetime
+    ) -> str | None:
         """From the watcher's thread: an incident opened or recovered."""
         if kind == "opened":
             loaded = self.intensity.cached if self.intensity else None
@@ -124,8 +127,10 @@ class NoticeService:
                             response_minutes=planned.policy.response_minutes, now=at)  # fmt: skip
             if told:
                 self.metrics.promises.labels("made").inc()
-        elif kind == "recovered":
+            return priority_of(self.engine, incident_id)
+        if kind == "recovered":
             resolve_recovered(self.engine, incident_id, now=at)
+        return None
 
     def keep_promises(self, now: datetime) -> int:
         """Send an update on its own where a promised time came with nothing new; tell IT."""

@@ -77,6 +77,7 @@ class Watcher:
         self.buffer = ResultBuffer()
         self.planned: dict[int, Planned] = {}
         self.open_incidents: dict[int, tuple[str, Level]] = {}
+        self.priorities: dict[int, str] = {}  # as ranked when the incident was told
         self.lags: deque[float] = deque(maxlen=100_000)
         self._system_ids: dict[str, int] = {}
         self._policies: dict[str, dict[str, object]] = {}
@@ -84,7 +85,7 @@ class Watcher:
         self._reloading: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[object]] = set()
         # Told of every stored incident change (in a worker thread): the notices hook in here.
-        self.on_incident: Callable[[str, int, Planned, datetime], None] | None = None
+        self.on_incident: Callable[[str, int, Planned, datetime], str | None] | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -288,14 +289,19 @@ class Watcher:
         self._publish_incidents()
         if self.on_incident is not None:
             try:
-                self.on_incident(change.kind, incident_id, planned, change.at)
+                ranked = self.on_incident(change.kind, incident_id, planned, change.at)
             except Exception:  # telling people must never stop the watching
                 log.exception("could not tell audiences about incident %s", incident_id)
+            else:
+                if ranked and incident_id in self.open_incidents:
+                    self.priorities[incident_id] = ranked
+                    self._publish_incidents()
 
     def _publish_incidents(self) -> None:
         self.metrics.incidents_open.clear()
-        for system, level in self.open_incidents.values():
-            self.metrics.incidents_open.labels(system, level.label, PRIORITY[level]).inc()
+        for incident_id, (system, level) in self.open_incidents.items():
+            rank = self.priorities.get(incident_id, PRIORITY[level])
+            self.metrics.incidents_open.labels(system, level.label, rank).inc()
 
     # -- housekeeping ---------------------------------------------------------------------------
 

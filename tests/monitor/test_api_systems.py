@@ -282,9 +282,11 @@ async def test_incidents_newest_first_with_their_events(
         "check": "web",
         "status": "closed",
         "level": "high",
+        "priority": "p4",  # never told to anyone, so never ranked
         "title": "web is down",
         "opened_at": "2026-11-25T06:00:00Z",
         "closed_at": "2026-11-25T07:00:00Z",
+        "next_update_at": None,
         "events": [
             {"at": "2026-11-25T06:00:00Z", "kind": "opened", "message": "connection refused"},
             {"at": "2026-11-25T07:00:00Z", "kind": "recovered", "message": "answered 200"},

@@ -110,6 +110,14 @@ async def test_incident_update_kept_promise_resolution_and_still_a_problem(
             assert told["To"] == "Anna Schmidt <anna@example.com>"
             assert "The invoicing system is not working as it should." in text_of(told)
             assert f"We'll write again by {promised:%H:%M}" in text_of(told)  # the reader's zone
+            assert incident.priority == "p1"  # a critical period
+            assert (
+                metrics.registry.get_sample_value(
+                    "closewatch_incidents_open",
+                    {"system": "billing", "level": "critical", "priority": "p1"},
+                )
+                == 1
+            )
 
             update = await arrival(
                 smtp, "update", within=10
