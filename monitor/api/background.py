@@ -1,23 +1,57 @@
-"""Work the service does on its own while it runs: the watcher and the notices."""
+"""Work the service does on its own while it runs.
+
+Every replica drains the outbox. The leader (see :mod:`monitor.leader`) also
+watches the systems, plans notices and keeps incident promises; a replica that
+is not the leader tries again every few seconds, so it takes over when the
+leader goes away.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
+
+from monitor.leader import Leadership
+
+TRY_LEAD_EVERY_SECONDS = 15
 
 
 def background_work(app: FastAPI) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         watcher, notices = app.state.watcher, app.state.notices
-        await watcher.start()
+        leadership = Leadership(app.state.engine)
+        notices.leading = False
         await notices.start()
+        leading = asyncio.create_task(_lead_when_possible(app, leadership))
         try:
             yield
         finally:
+            leading.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await leading
             await notices.stop()
-            await watcher.stop()
+            if watcher.running:
+                await watcher.stop()
+            await asyncio.to_thread(leadership.release)
 
     return lifespan
+
+
+async def _lead_when_possible(app: FastAPI, leadership: Leadership) -> None:
+    watcher, notices = app.state.watcher, app.state.notices
+    while True:
+        leads = await asyncio.to_thread(leadership.try_lead)
+        if leads and not watcher.running:
+            await watcher.start()
+            notices.leading = True
+            notices.changed()  # plan now that this replica plans
+        app.state.leading = leads
+        app.state.metrics.leader.set(1 if leads else 0)
+        if not leadership.shared:
+            return  # the only process: it leads for good
+        await asyncio.sleep(TRY_LEAD_EVERY_SECONDS)

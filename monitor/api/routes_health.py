@@ -29,7 +29,8 @@ def readyz(request: Request) -> Response:
     except Exception as exc:  # any failure to reach the database means not ready
         return problem_response(503, f"the database does not answer: {type(exc).__name__}")
     watcher = state.watcher
-    if watcher is not None and not watcher.running:
+    # A replica that does not lead serves the API and the outbox; only the leader must watch.
+    if watcher is not None and getattr(state, "leading", True) and not watcher.running:
         return problem_response(503, "the scheduler is not running")
     return Response('{"status": "ready"}', media_type="application/json")
 

@@ -81,6 +81,7 @@ class NoticeService:
             clock=clock,
             observe=self._count,
         )
+        self.leading = True  # planning and promise keeping run on the leader only
         self._stop = asyncio.Event()
         self._replan = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -162,13 +163,16 @@ class NoticeService:
         loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             try:
-                if self._replan.is_set() or loop.time() - last_plan >= PLAN_EVERY_SECONDS:
+                if not self.leading:
+                    await self.publish_counts()
+                elif self._replan.is_set() or loop.time() - last_plan >= PLAN_EVERY_SECONDS:
                     self._replan.clear()
                     last_plan = loop.time()
                     await self.plan_now()
                 else:
                     await self.publish_counts()
-                await asyncio.to_thread(self.keep_promises, self.clock())
+                if self.leading:
+                    await asyncio.to_thread(self.keep_promises, self.clock())
             except Exception:  # the next round retries
                 log.exception("planning notices failed")
             with contextlib.suppress(TimeoutError):

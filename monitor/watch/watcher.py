@@ -102,7 +102,6 @@ class Watcher:
         every(self.reload, IntervalTrigger(seconds=30), id="follow-other-replicas")
         self.scheduler.add_listener(self._on_submitted, EVENT_JOB_SUBMITTED)
         self.scheduler.start()
-        self.metrics.leader.set(1)
         log.info("watching %d checks", len(self.planned))
 
     async def stop(self) -> None:
@@ -111,7 +110,6 @@ class Watcher:
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
         await self._flush()
-        self.metrics.leader.set(0)
 
     @property
     def running(self) -> bool:
