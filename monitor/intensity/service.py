@@ -42,6 +42,11 @@ class IntensityService:
                 self._version = version
             return self._loaded
 
+    def invalidate(self) -> None:
+        """Something changed here: the next read rebuilds, whatever the data version says."""
+        with self._lock:
+            self._version = None
+
     @property
     def cached(self) -> Loaded | None:
         """The last index built, without asking the database (for scrapes)."""

@@ -180,3 +180,20 @@ async def test_timeline_of_an_unknown_system_is_404(
 async def test_intensity_needs_a_token(client: httpx.AsyncClient) -> None:
     for path in ("/api/v1/intensity", "/api/v1/intensity/timeline"):
         assert (await client.get(path)).status_code == 401
+
+
+@pytest.mark.usefixtures("closing")
+async def test_a_reupload_within_the_same_instant_takes_effect(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    # The test clock stands still: the calendar's count and timestamps stay the same,
+    # so only the change notice can tell the index to rebuild.
+    before = await levels_at(client, editor, "2026-11-28T12:00:00Z")
+    critical = MONTH_END.replace(
+        "X-CLOSEWATCH-SYSTEMS", "X-CLOSEWATCH-LEVEL:critical\r\nX-CLOSEWATCH-SYSTEMS"
+    )
+    assert (await upload(client, editor, ics(critical), name="finance")).status_code == 200
+
+    after = await levels_at(client, editor, "2026-11-28T12:00:00Z")
+
+    assert (before["sap-fi"]["level"], after["sap-fi"]["level"]) == ("high", "critical")
