@@ -133,8 +133,13 @@ def request_for(spec: HttpCheck, url: SplitResult, body: bytes) -> h11.Request:
     }
     if spec.body is not None:
         headers["content-length"] = ("Content-Length", str(len(body)))
-    # The check's own headers win, whatever their case.
-    headers |= {name.lower(): (name, value) for name, value in spec.headers.items()}
+    # The check's own headers win, whatever their case, except Connection: each check
+    # must open and close its own connection, or "up" would not mean "accepts connections now".
+    headers |= {
+        name.lower(): (name, value)
+        for name, value in spec.headers.items()
+        if name.lower() != "connection"
+    }
     return h11.Request(method=spec.method, target=target, headers=list(headers.values()))
 
 

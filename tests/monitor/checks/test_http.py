@@ -130,6 +130,14 @@ async def test_the_checks_own_headers_replace_the_defaults(port: int) -> None:
     assert default_gone.status is DOWN
 
 
+async def test_a_check_cannot_ask_to_keep_the_connection_open(port: int) -> None:
+    spec = check(f"http://127.0.0.1:{port}/echo", headers={"Connection": "keep-alive"})
+
+    outcome = await probe_http(spec.model_copy(update={"body_contains": "connection: close"}))
+
+    assert outcome.status is UP
+
+
 async def test_every_check_opens_a_new_connection() -> None:
     connections = 0
 
