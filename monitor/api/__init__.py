@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from monitor.api import (
     routes_calendars,
+    routes_feed,
     routes_health,
     routes_incidents,
     routes_intensity,
@@ -20,7 +21,9 @@ from monitor.api import (
     routes_periods,
     routes_public,
     routes_report,
+    routes_status,
     routes_systems,
+    routes_ui,
 )
 from monitor.api.background import background_work
 from monitor.api.limits import BodySizeLimit
@@ -110,7 +113,10 @@ def create_app(
         routes_health,
         routes_public,
         routes_report,
+        routes_status,
+        routes_feed,
         routes_pages,
+        routes_ui,
     ):
         app.include_router(module.router)
     return app

@@ -1,24 +1,16 @@
-"""The pages people open in a browser (rendered from ``templates/pages``)."""
+"""The front door: ``/`` leads to the dashboard when signed in, else to the sign-in page."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from sqlalchemy import func, select
+from fastapi.responses import RedirectResponse
 
-from monitor.db.engine import session_scope
-from monitor.db.models import Calendar, Period
+from monitor.api.session import read_session
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
-    state = request.app.state
-    with session_scope(state.engine) as session:
-        calendars = session.execute(select(func.count()).select_from(Calendar)).scalar_one()
-        periods = session.execute(select(func.count()).select_from(Period)).scalar_one()
-    html = state.pages.get_template("pages/home.html").render(
-        calendars=calendars, periods=periods, version=request.app.version, docs_url="/docs"
-    )
-    return HTMLResponse(html)
+@router.get("/")
+def home(request: Request) -> RedirectResponse:
+    target = "/dashboard" if read_session(request) is not None else "/signin"
+    return RedirectResponse(target, status_code=303)

@@ -162,8 +162,7 @@ class Composer:
                 "feedback_rating": self.links.feedback(claim.dedupe_key, "rating"),
                 "unsubscribe": unsubscribe,
                 "report_problem": f"{self.public_url}/report",
-                # The status page is still to be built; until then notices leave the line out.
-                "status_page": "",
+                "status_page": f"{self.public_url}/status",
             },
         }
 

@@ -60,13 +60,13 @@ def test_demo_shows_periods_around_today(demo_server: tuple[str, str]) -> None:
     base, token = demo_server
     headers = {"Authorization": f"Bearer {token}"}
 
-    home = httpx.get(f"{base}/", timeout=10)
+    home = httpx.get(f"{base}/", timeout=10, follow_redirects=True)
     calendars = httpx.get(f"{base}/api/v1/calendars", headers=headers, timeout=10).json()
     occurrences = httpx.get(f"{base}/api/v1/occurrences", headers=headers, timeout=10).json()
     docs = httpx.get(f"{base}/openapi.json", timeout=10).json()
 
-    assert home.status_code == 200
-    assert "closewatch" in home.text and "Critical periods" in home.text
+    assert home.status_code == 200 and str(home.url) == f"{base}/signin"
+    assert "closewatch" in home.text and "Sign in" in home.text
     assert [c["name"] for c in calendars] == ["demo-finance-calendar"]
     titles = {o["title"] for o in occurrences}
     assert {"Month-end closing", "Payroll run", "Year-end inventory count"} <= titles

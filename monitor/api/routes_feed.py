@@ -1,0 +1,147 @@
+"""The critical periods as a calendar feed that people subscribe to.
+
+``GET /calendar.ics`` answers a viewer token with every period, and a signed
+link (``?audience=finance&sig=...``) with the periods that concern that
+audience: those naming it, and those its ``concerns`` name by category or
+system. Calendar programs cannot send a bearer token, so the editor-only
+``GET /api/v1/audiences/{name}/feed-link`` hands out the signed link to share.
+The signature never expires: a new ``CLOSEWATCH_SECRET_KEY`` revokes them all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from monitor.api.auth import _bearer, editor, require
+from monitor.api.problems import Problem
+from monitor.db.engine import session_scope
+from monitor.db.models import Audience, Calendar, PeriodTarget, System
+from monitor.feed import FeedEvent, build_feed
+from monitor.site import AudienceSpec
+from monitor.store.audiences import find_audience
+from monitor.store.queries import OccurrenceFilter, OccurrenceRow, list_occurrences
+from monitor.store.tokens import Role
+
+router = APIRouter(tags=["calendar feed"])
+
+SALT = "closewatch-feed"
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+MOST_OCCURRENCES = 100_000  # far above any stored horizon; a bound all the same
+_viewer = require(Role.VIEWER)
+
+
+def _serializer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.signing_key(), salt=SALT)
+
+
+def feed_signature(request: Request, audience: str) -> str:
+    return str(_serializer(request).dumps(audience))
+
+
+def _signed_for(request: Request, audience: str, sig: str) -> bool:
+    try:
+        return bool(_serializer(request).loads(sig) == audience)
+    except BadData:
+        return False
+
+
+@router.get(
+    "/calendar.ics",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+    summary="Critical periods as an iCalendar feed",
+)
+async def calendar_feed(
+    request: Request,
+    audience: str | None = None,
+    sig: str | None = None,
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Response:
+    if credentials is not None:
+        await run_in_threadpool(_viewer, request, credentials)
+    elif audience is None or sig is None:
+        problem = Problem(
+            401, "a bearer token or a signed link (?audience=...&sig=...) is required"
+        )
+        problem.headers["WWW-Authenticate"] = "Bearer"
+        raise problem
+    elif not _signed_for(request, audience, sig):
+        raise Problem(403, "this calendar link is not valid (edited, or from another service)")
+    body = await run_in_threadpool(_feed, request, audience)
+    return Response(
+        body,
+        media_type=MEDIA_TYPE,
+        headers={
+            "Content-Disposition": 'inline; filename="closewatch.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )
+
+
+@router.get("/api/v1/audiences/{name}/feed-link", summary="A signed calendar link for an audience")
+def feed_link(name: str, request: Request, _token: object = editor) -> dict[str, str]:
+    with session_scope(request.app.state.engine) as session:
+        known = (
+            session.execute(select(Audience.id).where(Audience.name == name)).first()
+            or session.execute(
+                select(PeriodTarget.period_id).where(
+                    PeriodTarget.kind == "audience", PeriodTarget.name == name
+                )
+            ).first()
+        )
+    if known is None:
+        raise Problem(404, f"no audience named {name!r}")
+    base = request.app.state.settings.public_url.rstrip("/")
+    query = urlencode({"audience": name, "sig": feed_signature(request, name)})
+    return {"url": f"{base}/calendar.ics?{query}"}
+
+
+def _feed(request: Request, audience: str | None) -> bytes:
+    state = request.app.state
+    with session_scope(state.engine) as session:
+        rows = list_occurrences(session, OccurrenceFilter(limit=MOST_OCCURRENCES))
+        stamps = dict(session.execute(select(Calendar.name, Calendar.updated_at)).all())
+        plain_names = dict(session.execute(select(System.name, System.plain_name)).all())
+        spec = find_audience(session, audience) if audience else None
+    if audience is not None:
+        rows = [row for row in rows if concerns(row, audience, spec)]
+    events = [_as_event(row, stamps.get(row.calendar)) for row in rows]
+    return build_feed(
+        events, zone=state.settings.timezone, plain_names=plain_names, now=state.clock()
+    )
+
+
+def concerns(row: OccurrenceRow, audience: str, spec: AudienceSpec | None) -> bool:
+    """Whether the occurrence's period names the audience or is among its concerns."""
+    if audience in row.audiences:
+        return True
+    if spec is None:
+        return False
+    return row.occurrence.category in spec.concerns.categories or bool(
+        set(row.systems) & set(spec.concerns.systems)
+    )
+
+
+def _as_event(row: OccurrenceRow, stamp: datetime | None) -> FeedEvent:
+    occurrence = row.occurrence
+    return FeedEvent(
+        calendar=row.calendar,
+        period_key=row.period_key,
+        instance=occurrence.instance,
+        title=occurrence.title or row.period_title,
+        category=occurrence.category,
+        level=occurrence.level,
+        start=occurrence.start,
+        end=occurrence.end,
+        systems=tuple(row.systems),
+        audiences=tuple(row.audiences),
+        stamp=stamp,
+    )

@@ -1,0 +1,280 @@
+"""The public status page: the critical periods of the week and how each system is doing.
+
+``GET /status`` needs no sign-in and is written for users, not engineers:
+periods by their plain category ("month-end closing"), systems by their plain
+names, problems by the line users were told (``Incident.public_line``) and the
+time of the next update. Nothing technical is shown: no system or check names,
+addresses, error texts or incident titles.
+
+Many people open it at once when something breaks, so it is built from one
+snapshot per 30-second bucket of the clock and kept as HTML in memory; every
+request in the bucket gets those bytes, with ``Cache-Control: public,
+max-age=30`` and an ETag that answers ``If-None-Match`` with 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from sqlalchemy import Engine, select
+from starlette.concurrency import run_in_threadpool
+
+from calendars import Level
+from monitor.db.engine import session_scope
+from monitor.db.models import Incident, System
+from monitor.store.queries import OccurrenceFilter, list_occurrences
+from notifiers.render import CATEGORY_LABELS
+
+router = APIRouter(include_in_schema=False)
+
+BUCKET_SECONDS = 30
+AHEAD = timedelta(days=7)
+MOST_PERIODS = 2000  # occurrences read for one week; far more than any site has
+CACHE_CONTROL = f"public, max-age={BUCKET_SECONDS}"
+HTML = "text/html; charset=utf-8"
+NO_NEWS_LINE = "Something is not working properly. IT is working on it."
+
+NORMAL, WATCHED, PROBLEM = "normal", "watched", "problem"
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodLine:
+    words: str  # "month-end closing", or a custom period's own title
+    when: str  # "until Tuesday, 1 December" / "from Friday, 27 November to ..."
+    now: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SystemLine:
+    name: str  # the plain name
+    state: str  # NORMAL, WATCHED or PROBLEM
+    said: str  # "working normally", "watched closely", "not working properly — ..."
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemLine:
+    system: str
+    line: str
+    next_update: str  # "14:30", "Thursday, 26 November, 14:30", or empty
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    headline: list[str]
+    periods: list[PeriodLine] = field(default_factory=list)
+    systems: list[SystemLine] = field(default_factory=list)
+    problems: list[ProblemLine] = field(default_factory=list)
+    as_of: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    bucket: int
+    body: bytes
+    etag: str
+
+
+class StatusCache:
+    """The page of the current 30-second bucket; built once per bucket, whatever the load."""
+
+    def __init__(self) -> None:
+        self._page: CachedPage | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    def get(self, bucket: int) -> CachedPage | None:
+        page = self._page
+        return page if page is not None and page.bucket == bucket else None
+
+    def build(self, app: FastAPI, bucket: int) -> CachedPage:
+        with self._lock:  # requests arriving while it is built wait for it, not build it again
+            page = self.get(bucket)
+            if page is None:
+                body = render_status(app).encode()
+                etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+                page = self._page = CachedPage(bucket, body, etag)
+                self.builds += 1
+            return page
+
+
+def bucket_of(now: datetime) -> int:
+    return int(now.timestamp()) // BUCKET_SECONDS
+
+
+def status_cache(app: FastAPI) -> StatusCache:
+    cache = getattr(app.state, "status_cache", None)
+    if cache is None:
+        cache = app.state.status_cache = StatusCache()
+    return cache  # type: ignore[no-any-return]
+
+
+@router.get("/status")
+async def status_page(request: Request) -> Response:
+    app = request.app
+    cache = status_cache(app)
+    bucket = bucket_of(app.state.clock())
+    page = cache.get(bucket) or await run_in_threadpool(cache.build, app, bucket)
+    headers = {"Cache-Control": CACHE_CONTROL, "ETag": page.etag}
+    if _matches(request.headers.get("if-none-match"), page.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type=HTML, headers=headers)
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+def render_status(app: FastAPI) -> str:
+    state = app.state
+    snapshot = build_snapshot(
+        state.engine,
+        state.intensity.current(),
+        now=state.clock(),
+        zone=ZoneInfo(state.settings.timezone),
+    )
+    return str(state.pages.get_template("pages/status.html").render(status=snapshot))
+
+
+def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo) -> Snapshot:
+    """What the page says at ``now``: two small queries and the intensity index."""
+    with session_scope(engine) as session:
+        rows = list_occurrences(
+            session, OccurrenceFilter(start=now, end=now + AHEAD, limit=MOST_PERIODS)
+        )
+        open_incidents = session.execute(
+            select(Incident.system_id, Incident.public_line, Incident.next_update_at, System.name)
+            .join(System, System.id == Incident.system_id)
+            .where(Incident.status == "open")
+            .order_by(Incident.opened_at)
+        ).all()
+    periods = _periods(
+        ((row.occurrence.category, row.occurrence.title or row.period_title,
+          row.occurrence.start, row.occurrence.end) for row in rows),
+        now, zone,
+    )  # fmt: skip
+    plain: dict[str, str] = loaded.systems
+    problems: dict[str, ProblemLine] = {}
+    for _system_id, line, next_update, name in open_incidents:
+        said = plain.get(name) or "one of our systems"
+        if name not in problems:  # one line per system: the oldest problem is what users feel
+            problems[name] = ProblemLine(
+                said, line or NO_NEWS_LINE, _clock_time(next_update, now, zone)
+            )
+    levels = loaded.index.all_at(now)
+    systems = []
+    for name, plain_name in plain.items():
+        segment = levels.get(name)
+        if name in problems:
+            next_update = problems[name].next_update
+            said = "not working properly — " + (
+                f"next update by {next_update}" if next_update else "IT is working on it"
+            )
+            systems.append(SystemLine(plain_name, PROBLEM, said))
+        elif segment is not None and segment.level > Level.NORMAL:
+            systems.append(SystemLine(plain_name, WATCHED, "watched closely"))
+        else:
+            systems.append(SystemLine(plain_name, NORMAL, "working normally"))
+    order = {PROBLEM: 0, WATCHED: 1, NORMAL: 2}
+    systems.sort(key=lambda line: (order[line.state], line.name.casefold()))
+    return Snapshot(
+        headline=_headline(periods, systems),
+        periods=periods,
+        systems=systems,
+        problems=list(problems.values()),
+        as_of=_clock_time(now, now, zone),
+    )
+
+
+def _periods(
+    rows: Iterable[tuple[str, str, datetime, datetime]], now: datetime, zone: ZoneInfo
+) -> list[PeriodLine]:
+    labels = CATEGORY_LABELS["en"]
+    seen: set[tuple[str, datetime, datetime]] = set()
+    lines = []
+    for category, title, start, end in rows:
+        words = title if category == "custom" or category not in labels else labels[category]
+        if (words.casefold(), start, end) in seen:
+            continue
+        seen.add((words.casefold(), start, end))
+        on = start <= now
+        when = (
+            f"until {_until(end, zone)}"
+            if on
+            else f"from {_day(start, zone)} to {_until(end, zone)}"
+        )
+        lines.append(PeriodLine(words, when, on))
+    return lines
+
+
+def _headline(periods: list[PeriodLine], systems: list[SystemLine]) -> list[str]:
+    said = []
+    if periods:
+        said.append(f"This week: {_plain_list(_unique(p.words for p in periods))}.")
+    else:
+        said.append("No critical business periods this week.")
+    watched = [line.name for line in systems if line.state != NORMAL]
+    if len(watched) > 3:
+        said.append(
+            f"We are watching {', '.join(watched[:3])} and {len(watched) - 3} more systems closely."
+        )
+    elif watched:
+        said.append(f"We are watching {_plain_list(watched)} closely.")
+    broken = [line.name for line in systems if line.state == PROBLEM]
+    if broken:
+        verb = "is" if len(broken) == 1 else "are"
+        said.append(f"{_capfirst(_plain_list(broken))} {verb} not working properly; IT is on it.")
+    elif systems:
+        said.append("Everything is working normally.")
+    return said
+
+
+def _day(value: datetime, zone: ZoneInfo) -> str:
+    """'Friday, 27 November', with the time when it is not midnight."""
+    local = value.astimezone(zone)
+    day = format_date(local.date(), "EEEE, d MMMM", locale="en")
+    return day if local.time() == time(0) else f"{day}, {local:%H:%M}"
+
+
+def _until(end: datetime, zone: ZoneInfo) -> str:
+    """The last day of an exclusive end: an end at local midnight is the day before."""
+    local = end.astimezone(zone)
+    if local.time() == time(0):
+        return format_date(local.date() - timedelta(days=1), "EEEE, d MMMM", locale="en")
+    return _day(end, zone)
+
+
+def _clock_time(value: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """'14:30' today, 'Thursday, 26 November, 14:30' another day; empty for none."""
+    if value is None:
+        return ""
+    local = value.astimezone(zone)
+    if local.date() == now.astimezone(zone).date():
+        return f"{local:%H:%M}"
+    return f"{format_date(local.date(), 'EEEE, d MMMM', locale='en')}, {local:%H:%M}"
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _plain_list(items: list[str]) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
