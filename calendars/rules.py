@@ -25,7 +25,7 @@ occurrence moves rather than being replaced.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -70,6 +70,17 @@ class WorkingDaysSpec(_Strict):
         if len(numbers) == 7:
             raise ValueError("at least one day of the week must be a working day")
         return names
+
+    def working_days(self, years: Iterable[int]) -> WorkingDays:
+        """The working days this spec describes, with holidays for ``years``; ValueError for an
+        unknown country, subdivision or market."""
+        holidays = public_holidays(
+            years, country=self.country, subdivision=self.subdivision, market=self.market
+        )
+        return WorkingDays(
+            weekend=frozenset(weekday_number(name) for name in self.weekend),
+            days_off=frozenset(holidays) | frozenset(self.days_off),
+        )
 
     @model_validator(mode="after")
     def _one_holiday_source(self) -> WorkingDaysSpec:
@@ -224,17 +235,11 @@ def _validate(document: Document) -> RulesDocument:
 
 def _working_days(spec: WorkingDaysSpec, years: range, document: Document) -> WorkingDays:
     try:
-        found = public_holidays(
-            years, country=spec.country, subdivision=spec.subdivision, market=spec.market
-        )
+        return spec.working_days(years)
     except ValueError as exc:
         raise CalendarError(
             f"working_days: {exc}", line=document.line_of(("working_days",))
         ) from None
-    return WorkingDays(
-        weekend=frozenset(weekday_number(name) for name in spec.weekend),
-        days_off=frozenset(found) | frozenset(spec.days_off),
-    )
 
 
 def _period(

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
-from calendars.workdays import WorkingDays, public_holidays, weekday_number
+from calendars.workdays import public_holidays
 from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
 from monitor.checks.specs import CheckSpec, technical_name
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
@@ -240,14 +240,7 @@ class Site:
         return combine(self.policy, PolicyOverride.model_validate(overrides).by_level())
 
     def ramp_rules(self, years: range) -> RampRules:
-        spec = self.spec.working_days
-        holidays = public_holidays(
-            years, country=spec.country, subdivision=spec.subdivision, market=spec.market
-        )
-        workdays = WorkingDays(
-            weekend=frozenset(weekday_number(name) for name in spec.weekend),
-            days_off=frozenset(holidays) | frozenset(spec.days_off),
-        )
+        workdays = self.spec.working_days.working_days(years)
         ramps: dict[str, Ramp] = {category.value: ramp for category, ramp in DEFAULT_RAMPS.items()}
         ramps.update({name: ramp.ramp() for name, ramp in self.spec.ramps.items()})
         return RampRules(ZoneInfo(self.spec.timezone or self.default_timezone), workdays, ramps)

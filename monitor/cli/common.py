@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from monitor.db.engine import make_engine
 from monitor.db.migrate import upgrade
 from monitor.settings import Settings
+from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
 
 
 class UsageProblem(Exception):
@@ -33,6 +34,19 @@ def ready_engine(config: Settings) -> Engine:
     engine = make_engine(config.effective_database_url)
     upgrade(engine)
     return engine
+
+
+def site_file(config: Settings) -> SiteFile | None:
+    """The configured site file, or None; a bad one is a SiteProblem naming its line."""
+    try:
+        return read_site_file(config.site_file) if config.site_file else None
+    except ValueError as exc:
+        raise SiteProblem(str(exc)) from None
+
+
+def site_of(config: Settings) -> Site:
+    """The site as the commands see it: the site file, or the defaults when there is none."""
+    return Site(site_file(config) or EMPTY_SITE, default_timezone=config.timezone)
 
 
 def read_file(path: Path) -> bytes:

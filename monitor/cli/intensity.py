@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from calendars import Level
 from monitor.cli.calendar import _instant
-from monitor.cli.common import SiteProblem, UsageProblem, now, ready_engine, settings
+from monitor.cli.common import UsageProblem, now, ready_engine, settings, site_of
 from monitor.db.engine import session_scope
 from monitor.db.models import System
 from monitor.intensity.load import Loaded
@@ -26,7 +26,6 @@ from monitor.intensity.policy import LevelPolicy
 from monitor.intensity.service import IntensityService
 from monitor.intensity.timeline import Cause, Segment
 from monitor.settings import Settings
-from monitor.site import EMPTY_SITE, Site, read_site_file
 from monitor.timefmt import iso_z
 
 app = typer.Typer(
@@ -154,11 +153,7 @@ def timeline(
 
 def _view(config: Settings) -> _View:
     engine = ready_engine(config)
-    try:
-        spec = read_site_file(config.site_file) if config.site_file else EMPTY_SITE
-    except ValueError as exc:
-        raise SiteProblem(str(exc)) from None
-    site = Site(spec, default_timezone=config.timezone)
+    site = site_of(config)
     loaded = IntensityService(engine, site, clock=now).current()
     with session_scope(engine) as session:
         stored = {
@@ -173,7 +168,7 @@ def _view(config: Settings) -> _View:
                 system.policy.model_dump(exclude_none=True) if system.policy else {}
             ),
         )
-        for system in spec.systems
+        for system in site.spec.systems
     }
     named = {name: _Known(name, None, dict(site.policy)) for name in loaded.index.timelines}
     known = {**named, **in_file, **stored}

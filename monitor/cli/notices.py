@@ -12,14 +12,13 @@ from sqlalchemy import select
 
 from calendars.options import load_zone
 from monitor.cli.calendar import _instant
-from monitor.cli.common import UsageProblem, now, ready_engine, settings
+from monitor.cli.common import UsageProblem, now, ready_engine, settings, site_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Occurrence
 from monitor.notices.channels import build_channels
 from monitor.notices.compose import Composer
 from monitor.notices.sync import current_plan, plan_and_sync
 from monitor.paths import templates_dir
-from monitor.site import EMPTY_SITE, Site, read_site_file
 from monitor.store.audiences import find_audience, sync_site_audiences
 from monitor.store.outbox import DatabaseOutbox
 from monitor.store.systems import sync_site
@@ -31,19 +30,11 @@ from notifiers.render import KINDS, NoticeRenderer
 app = typer.Typer(help="Plan, preview and send notices to audiences.", no_args_is_help=True)
 
 
-def _site(config):  # type: ignore[no-untyped-def]
-    try:
-        spec = read_site_file(config.site_file) if config.site_file else EMPTY_SITE
-    except ValueError as exc:
-        raise UsageProblem(str(exc)) from None
-    return Site(spec, default_timezone=config.timezone)
-
-
 def _ready():  # type: ignore[no-untyped-def]
     """Settings, the database with the site file's audiences in it, and the site."""
     config = settings()
     engine = ready_engine(config)
-    site = _site(config)
+    site = site_of(config)
     if config.site_file:
         with session_scope(engine) as session:
             sync_site(session, site.spec, now=now())

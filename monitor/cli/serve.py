@@ -6,8 +6,7 @@ import typer
 import uvicorn
 
 from monitor.api import create_app
-from monitor.cli.common import SiteProblem, now, ready_engine, settings
-from monitor.site import read_site_file
+from monitor.cli.common import now, ready_engine, settings, site_file
 
 
 def serve(
@@ -23,9 +22,5 @@ def serve(
 
         secret = load_demo(engine, config, now=now())
         typer.echo(f"demo loaded; an admin token for trying the API: {secret}")
-    try:
-        site = read_site_file(config.site_file) if config.site_file else None
-    except ValueError as exc:
-        raise SiteProblem(str(exc)) from None
-    app = create_app(config, engine=engine, migrate=False, background=True, site=site)
+    app = create_app(config, engine=engine, migrate=False, background=True, site=site_file(config))
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")

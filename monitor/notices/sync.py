@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, insert, select, update
 
 from calendars import Level
-from calendars.workdays import WorkingDays, public_holidays, weekday_number
+from calendars.workdays import WorkingDays
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Occurrence, PeriodTarget
 from monitor.notices.plan import AudiencePlan, OccurrenceInfo, PlannedDelivery, plan_notices
@@ -130,11 +130,5 @@ def _row(delivery: PlannedDelivery, now: datetime) -> dict[str, object]:
 
 
 def _workdays(spec: AudienceSpec, site: Site, years: range) -> WorkingDays:
-    rules = spec.working_days or site.spec.working_days
-    holidays = public_holidays(
-        years, country=rules.country, subdivision=rules.subdivision, market=rules.market
-    )
-    return WorkingDays(
-        weekend=frozenset(weekday_number(day) for day in rules.weekend),
-        days_off=frozenset(holidays) | frozenset(rules.days_off),
-    )
+    """The audience's own working days, else the site's."""
+    return (spec.working_days or site.spec.working_days).working_days(years)
