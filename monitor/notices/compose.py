@@ -79,6 +79,11 @@ class Composer:
         self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}
         self._audiences: dict[str, tuple[float, AudienceSpec | None]] = {}
         self._unsubscribes: dict[str, tuple[float, frozenset[str]]] = {}
+        # Kinds that are not notices about an occurrence, each with its own composer.
+        self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
+            REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
+            **dict.fromkeys(INCIDENT_KINDS, self._incident),
+        }  # fmt: skip
 
     async def __call__(self, claim: Claim) -> Message | None:
         # With what the batch shares already read, composing is pure work: do it here rather
@@ -94,21 +99,16 @@ class Composer:
             self._unsubscribes.get(claim.audience),
             self._shared.get((claim.kind, claim.occurrence_id or 0)),
         )
-        return claim.kind not in (ALERT, OVERDUE, *INCIDENT_KINDS) and all(
+        return claim.kind not in self._by_kind and all(
             entry is not None and entry[0] > fresh for entry in cached
         )
 
     def compose(self, claim: Claim) -> Message | None:
         """The message for ``claim``, or None when it should not go out any more."""
-        if claim.kind == REPORT:
-            return self._report(claim)
+        special = self._by_kind.get(claim.kind)
+        if special is not None:
+            return special(claim)
         audience = self._audience(claim.audience)
-        if claim.kind == ALERT:
-            return self._alert(claim, audience)
-        if claim.kind == OVERDUE:
-            return self._overdue(claim)
-        if claim.kind in INCIDENT_KINDS:
-            return self._incident(claim, audience)
         if audience is None or claim.occurrence_id is None or self._unsubscribed(claim):
             return None
         shared = self._shared_for(claim.kind, claim.occurrence_id)
@@ -166,8 +166,9 @@ class Composer:
             },
         }
 
-    def _incident(self, claim: Claim, audience: AudienceSpec | None) -> Message | None:
+    def _incident(self, claim: Claim) -> Message | None:
         """An incident, an update or the resolution, for one reader."""
+        audience = self._audience(claim.audience)
         if audience is None or claim.incident_id is None or self._unsubscribed(claim):
             return None
         with session_scope(self.engine) as session:
@@ -233,7 +234,7 @@ class Composer:
             sender_name="closewatch",
         )
 
-    def _alert(self, claim: Claim, audience: AudienceSpec | None) -> Message | None:
+    def _alert(self, claim: Claim) -> Message | None:
         """ "Still a problem" from a reader, for their IT contact: plain facts, a way to answer."""
         feedback_id = int(claim.dedupe_key.rsplit("/", 1)[-1])
         with session_scope(self.engine) as session:
