@@ -1,4 +1,4 @@
-"""Signed links in notices: feedback answers and unsubscribing, without accounts.
+"""Signed links: feedback answers and unsubscribing in notices, and calendar feeds.
 
 A link carries what it is about (the delivery, the answer; the audience and
 address) signed with the service's key, so it cannot be forged or edited, and
@@ -7,7 +7,7 @@ it expires after half a year.
 
 from __future__ import annotations
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 
 ANSWERS = ("sorted", "problem", "rating")
 MAX_AGE = 183 * 24 * 3600
@@ -25,6 +25,18 @@ class Links:
             purpose: URLSafeTimedSerializer(secret, salt=f"closewatch-{purpose}")
             for purpose in ("feedback", "unsubscribe")
         }
+        self._feed = URLSafeSerializer(secret, salt="closewatch-feed")
+
+    def feed_signature(self, audience: str) -> str:
+        """The ``sig`` of an audience's calendar feed link. Calendar apps poll a feed for
+        years, so unlike the links in notices it does not expire."""
+        return str(self._feed.dumps(audience))
+
+    def feed_signed(self, audience: str, sig: str) -> bool:
+        try:
+            return bool(self._feed.loads(sig) == audience)
+        except BadData:
+            return False
 
     def _serializer(self, purpose: str) -> URLSafeTimedSerializer:
         return self._serializers[purpose]

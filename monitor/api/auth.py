@@ -12,14 +12,14 @@ from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
 from monitor.store.tokens import Role, authenticate
 
-_bearer = HTTPBearer(auto_error=False, description="A token from `closewatch token create`.")
+bearer = HTTPBearer(auto_error=False, description="A token from `closewatch token create`.")
 
 
 def require(role: Role) -> Callable[..., ApiToken]:
     """A dependency that admits tokens whose role is ``role`` or above."""
 
     def dependency(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
     ) -> ApiToken:
         if credentials is None:
             raise _unauthorized("a bearer token is required (Authorization: Bearer cw_...)")

@@ -16,11 +16,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
-from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from monitor.api.auth import _bearer, editor, require
+from monitor.api.auth import bearer, editor, require
 from monitor.api.problems import Problem
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, PeriodTarget, System
@@ -29,28 +28,26 @@ from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
 from monitor.store.queries import OccurrenceFilter, OccurrenceRow, list_occurrences
 from monitor.store.tokens import Role
+from notifiers.links import Links
 
 router = APIRouter(tags=["calendar feed"])
 
-SALT = "closewatch-feed"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 MOST_OCCURRENCES = 100_000  # far above any stored horizon; a bound all the same
 _viewer = require(Role.VIEWER)
 
 
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.settings.signing_key(), salt=SALT)
+def _links(request: Request) -> Links:
+    settings = request.app.state.settings
+    return Links(settings.signing_key(), settings.public_url)
 
 
 def feed_signature(request: Request, audience: str) -> str:
-    return str(_serializer(request).dumps(audience))
+    return _links(request).feed_signature(audience)
 
 
 def _signed_for(request: Request, audience: str, sig: str) -> bool:
-    try:
-        return bool(_serializer(request).loads(sig) == audience)
-    except BadData:
-        return False
+    return _links(request).feed_signed(audience, sig)
 
 
 @router.get(
@@ -63,7 +60,7 @@ async def calendar_feed(
     request: Request,
     audience: str | None = None,
     sig: str | None = None,
-    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Response:
     if credentials is not None:
         await run_in_threadpool(_viewer, request, credentials)
