@@ -6,6 +6,7 @@ reference is checked against this class by a test.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -133,13 +134,19 @@ class Settings(BaseSettings):
         """The key for signed links: the configured one, else one kept in the data directory."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.data_dir / "secret_key"
-        if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(32))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _stored_key(self.data_dir.resolve())
 
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'closewatch.db'}"
+
+
+@functools.cache
+def _stored_key(data_dir: Path) -> str:
+    """The data directory's key, made on first use; read once, as every signed link needs it."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
