@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_templates_are_found() -> None:
-    assert (templates_dir() / "pages" / "home.html").is_file()
+    for used in ("pages/dashboard.html", "notices/en/heads_up/subject.txt", "static/closewatch.css"):
+        assert (templates_dir() / used).is_file(), used
 
 
 def test_wheel_contains_packages_and_templates(tmp_path: Path) -> None:
@@ -25,7 +26,11 @@ def test_wheel_contains_packages_and_templates(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("closewatch-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
 
-    assert "monitor/_templates/pages/home.html" in names
+    assert {
+        "monitor/_templates/pages/dashboard.html",
+        "monitor/_templates/notices/de/resolved/html.html",
+        "monitor/_templates/static/closewatch.css",
+    } <= names
     assert "monitor/migrations/versions/0001_initial_schema.py" in names
     assert "monitor/migrations/script.py.mako" in names
     assert {"calendars/__init__.py", "notifiers/__init__.py", "monitor/cli/__init__.py"} <= names
