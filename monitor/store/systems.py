@@ -6,7 +6,7 @@ site file keeps its id, its results and its incidents.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from monitor.checks.specs import CheckSpec
 from monitor.db.models import Check, System
-from monitor.site import PolicyOverride, SiteFile, SystemSpec
+from monitor.site import SiteFile, SystemSpec
 
 SITE, API = "site", "api"
 CHECK_SPEC: TypeAdapter[Any] = TypeAdapter(CheckSpec)
@@ -87,18 +87,6 @@ def save_system(
         session.delete(gone)
     session.flush()
     return system
-
-
-def system_spec(system: System, checks: Iterable[Check]) -> SystemSpec:
-    """The stored system as the spec it was made from."""
-    return SystemSpec(
-        name=system.name,
-        plain_name=system.plain_name,
-        owner_team=system.owner_team,
-        description=system.description,
-        policy=PolicyOverride.model_validate(system.policy) if system.policy else None,
-        checks=tuple(CHECK_SPEC.validate_python(check.spec) for check in checks),
-    )
 
 
 def find_system(session: Session, name: str) -> System | None:

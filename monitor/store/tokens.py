@@ -45,10 +45,6 @@ def create_token(session: Session, *, name: str, role: Role, now: datetime) -> t
     return row, secret
 
 
-def find_token(session: Session, name: str) -> ApiToken | None:
-    return session.execute(select(ApiToken).where(ApiToken.name == name)).scalar_one_or_none()
-
-
 def authenticate(session: Session, secret: str) -> ApiToken | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
