@@ -13,7 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_templates_are_found() -> None:
-    for used in ("pages/dashboard.html", "notices/en/heads_up/subject.txt", "static/closewatch.css"):
+    for used in (
+        "pages/dashboard.html",
+        "notices/en/heads_up/subject.txt",
+        "static/closewatch.css",
+    ):
         assert (templates_dir() / used).is_file(), used
 
 
