@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendars.classify import DEFAULT_RULES, MappingRule
@@ -17,7 +16,7 @@ class ParseOptions:
     say (Google's X-WR-TIMEZONE, a rules document's ``timezone``) and falls back
     to ``default_timezone``."""
 
-    horizon: Horizon = field(default_factory=lambda: Horizon.around(datetime.now(UTC)))
+    horizon: Horizon  # the caller's, from its clock: the library never reads the time
     timezone: str | None = None
     default_timezone: str = "UTC"
     max_occurrences_per_series: int = 1000

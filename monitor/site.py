@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,6 +41,7 @@ from monitor.intensity.ramps import DEFAULT_RAMP, DEFAULT_RAMPS, Ramp
 from monitor.intensity.timeline import RampRules
 
 LEVEL_NAMES = tuple(level.label for level in Level)
+HOLIDAY_PROBE_YEAR = 2026
 
 
 class _Strict(BaseModel):
@@ -340,10 +340,12 @@ def _audience_duplicates(site: SiteFile, document: Document) -> list[Problem]:
 
 def _holiday_problems(site: SiteFile, document: Document) -> list[Problem]:
     spec = site.working_days
-    try:
-        year = date.today().year
+    try:  # any year tells whether the country, subdivision or market exists
         public_holidays(
-            [year], country=spec.country, subdivision=spec.subdivision, market=spec.market
+            [HOLIDAY_PROBE_YEAR],
+            country=spec.country,
+            subdivision=spec.subdivision,
+            market=spec.market,
         )
     except ValueError as exc:
         path = ("working_days",)

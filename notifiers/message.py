@@ -4,11 +4,13 @@ Rendering and planning produce it; channels only deliver it. ``dedupe_key`` is
 unique per notice, recipient and channel: channels derive what must not
 change between two attempts from it (an email's Message-ID, a file's name), so
 a message sent twice after a crash is recognisably the same message.
+``written_at`` comes from the composer's clock: notifiers never read the time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,7 @@ class Message:
     recipient_address: str  # an email address, or an Apprise URL for chat
     subject: str
     text: str
+    written_at: datetime  # when it was composed: an email's Date header
     html: str | None = None
     sender_name: str | None = None  # shown as "Dana Weber (IT)" in the From header
     reply_to: str | None = None  # the IT contact: answers reach a person

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-from datetime import UTC, datetime
 from email import quoprimime
 from email.header import Header
 from email.message import EmailMessage
@@ -35,7 +34,6 @@ def email_bytes(
     *,
     sender: str,
     domain: str | None = None,
-    now: datetime | None = None,
 ) -> bytes:
     """The email for ``message`` from ``sender`` as it goes over SMTP: CRLF lines, text
     and (when there is some) HTML, UTF-8 in quoted-printable, non-ASCII headers RFC 2047.
@@ -52,7 +50,7 @@ def email_bytes(
         ("To", formataddr((message.recipient_name, message.recipient_address))),
         ("Reply-To", message.reply_to),
         ("Subject", _header(message.subject)),
-        ("Date", format_datetime(now or datetime.now(UTC))),
+        ("Date", format_datetime(message.written_at)),
         ("Message-ID", message_id(message.dedupe_key, domain or _domain_of(sender))),
         ("List-Unsubscribe", f"<{message.unsubscribe_url}>" if message.unsubscribe_url else None),
         (
@@ -82,10 +80,9 @@ def build_email(
     *,
     sender: str,
     domain: str | None = None,
-    now: datetime | None = None,
 ) -> EmailMessage:
     """The same email as :func:`email_bytes`, parsed, for reading its parts and headers."""
-    raw = email_bytes(message, sender=sender, domain=domain, now=now)
+    raw = email_bytes(message, sender=sender, domain=domain)
     return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
 
 

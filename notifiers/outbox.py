@@ -22,7 +22,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from notifiers.channels.base import Channel, DeliveryError
@@ -91,7 +91,7 @@ class OutboxWorker:
         policy: RetryPolicy = RetryPolicy(),
         lease: timedelta = timedelta(minutes=2),
         batch: int = 100,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
         observe: Observer = lambda claim, outcome: None,
     ) -> None:
         self.store = store

@@ -73,6 +73,8 @@ from babel.units import format_unit
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from notifiers.kinds import KINDS
+
 __all__ = [
     "CATEGORY_LABELS",
     "KINDS",
@@ -86,7 +88,6 @@ __all__ = [
     "validate_override",
 ]
 
-KINDS = ("heads_up", "daily_status", "wrap_up", "incident", "update", "resolved")
 PARTS = ("subject", "text", "html")
 FALLBACK_LANGUAGE = "en"
 _FILES = {"subject": "subject.txt", "text": "text.txt", "html": "html.html"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
 from importlib.metadata import version
 
 from fastapi import FastAPI
@@ -28,6 +26,7 @@ from monitor.api import (
 from monitor.api.background import background_work
 from monitor.api.limits import BodySizeLimit
 from monitor.api.problems import install_problem_handlers
+from monitor.clock import Clock, system_clock
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
 from monitor.intensity.service import IntensityService
@@ -48,7 +47,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     engine: Engine | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Clock = system_clock,
     migrate: bool = True,
     background: bool = False,
     site: SiteFile | None = None,

@@ -14,9 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.api.schemas import Instant
 from monitor.db.models import Audience, Delivery, Feedback, NoticeTemplate
 from monitor.site import AudienceSpec
+from notifiers.kinds import PLANNED_KINDS
 
 DELIVERY_STATUSES = ("pending", "sending", "sent", "dead", "withdrawn")
-PREVIEW_KINDS = ("heads_up", "daily_status", "wrap_up")  # incident notices come from incidents
+PREVIEW_KINDS = PLANNED_KINDS  # incident notices come from incidents
 
 
 class MemberOut(BaseModel):

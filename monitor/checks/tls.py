@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from monitor.checks.base import Outcome, Status
 from monitor.checks.specs import TlsCheck
 from monitor.checks.tcp import describe_connection_error, timed_out
+from monitor.clock import system_clock
 
 
 async def probe_tls(spec: TlsCheck) -> Outcome:
@@ -29,7 +30,8 @@ async def probe_tls(spec: TlsCheck) -> Outcome:
     certificate = writer.get_extra_info("peercert")
     writer.transport.abort()
     not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(certificate["notAfter"]), UTC)
-    status, message = judge_expiry(not_after, datetime.now(UTC), spec)
+    # Against the real time, as OpenSSL judged the handshake's validity just now.
+    status, message = judge_expiry(not_after, system_clock(), spec)
     return Outcome(status, time.perf_counter() - started, message)
 
 

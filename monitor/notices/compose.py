@@ -14,11 +14,12 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
 from monitor.db.models import (
     Check,
@@ -37,6 +38,7 @@ from monitor.notices.report import REPORT, report_message
 from monitor.settings import Settings
 from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
+from notifiers.kinds import INCIDENT_KINDS
 from notifiers.links import Links
 from notifiers.message import Message
 from notifiers.outbox import Claim
@@ -45,7 +47,6 @@ from notifiers.render import CATEGORY_LABELS, NoticeRenderer
 SHARED_FOR_SECONDS = 60.0
 ALERT = "alert"  # "still a problem" sent on to an audience's IT contact
 OVERDUE = "overdue"  # a promised update came due with nothing posted: told to the IT contact
-INCIDENT_KINDS = ("incident", "update", "resolved")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class Composer:
         settings: Settings,
         renderer: NoticeRenderer,
         *,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         preview: bool = False,
     ) -> None:
         self.engine = engine
@@ -134,6 +135,7 @@ class Composer:
             sender_name=audience.contact.name,
             reply_to=audience.contact.email or None,
             unsubscribe_url=unsubscribe,
+            written_at=self.clock(),
         )
 
     def context(
@@ -210,6 +212,7 @@ class Composer:
             recipient_address=claim.recipient_address, subject=rendered.subject, text=rendered.text,
             html=rendered.html, sender_name=audience.contact.name, reply_to=audience.contact.email or None,
             unsubscribe_url=unsubscribe,
+            written_at=self.clock(),
         )  # fmt: skip
 
     def _overdue(self, claim: Claim) -> Message | None:
@@ -232,6 +235,7 @@ class Composer:
             subject=f"A promised update was due: incident {incident.id}",
             text=text,
             sender_name="closewatch",
+            written_at=self.clock(),
         )
 
     def _alert(self, claim: Claim) -> Message | None:
@@ -257,6 +261,7 @@ class Composer:
             dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
             recipient_address=claim.recipient_address, subject=f"Still a problem: {about}, {reader or 'a reader'}",
             text="\n".join(lines), sender_name="closewatch", reply_to=feedback.recipient_address,
+            written_at=self.clock(),
         )  # fmt: skip
 
     def _report(self, claim: Claim) -> Message | None:
@@ -267,7 +272,9 @@ class Composer:
             if report is None:
                 return None
             session.expunge(report)
-        return report_message(report, claim.recipient_address, dedupe_key=claim.dedupe_key)
+        return report_message(
+            report, claim.recipient_address, dedupe_key=claim.dedupe_key, written_at=self.clock()
+        )
 
     def _audience(self, name: str) -> AudienceSpec | None:
         cached = self._audiences.get(name)

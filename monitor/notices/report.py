@@ -7,6 +7,7 @@ never as markup. Replies reach the reporter when they left an email address.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from monitor.db.models import ProblemReport
 from notifiers.message import Message
@@ -47,7 +48,11 @@ def report_text(report: ProblemReport) -> str:
 
 
 def report_message(
-    report: ProblemReport, helpdesk_address: str, *, dedupe_key: str | None = None
+    report: ProblemReport,
+    helpdesk_address: str,
+    *,
+    written_at: datetime,
+    dedupe_key: str | None = None,
 ) -> Message:
     """The helpdesk's message for ``report``, sent to ``helpdesk_address``."""
     contact = report.contact.strip()
@@ -58,6 +63,7 @@ def report_message(
         recipient_address=helpdesk_address,
         subject=report_subject(report),
         text=report_text(report),
+        written_at=written_at,
         sender_name="closewatch",
         reply_to=contact if _EMAIL.fullmatch(contact) else None,
     )

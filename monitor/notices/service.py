@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
 
 from calendars import Level
+from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident
 from monitor.intensity.service import IntensityService
@@ -59,7 +59,7 @@ class NoticeService:
         *,
         renderer: NoticeRenderer | None = None,
         intensity: IntensityService | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
         tick: float = TICK_SECONDS,
     ) -> None:
         self.intensity = intensity
@@ -85,8 +85,10 @@ class NoticeService:
         self._stop = asyncio.Event()
         self._replan = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by start()
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._tasks = [
             asyncio.create_task(self.worker.run(self._stop)),
             asyncio.create_task(self._plan_loop()),
@@ -100,8 +102,11 @@ class NoticeService:
             await channel.close()
 
     def changed(self) -> None:
-        """Calendars, systems or audiences changed: plan again now."""
-        self._replan.set()
+        """Calendars, systems or audiences changed: plan again now. Safe from any thread."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._replan.set)
+        else:  # not started: the first planning round sees the change anyway
+            self._replan.set()
 
     async def plan_now(self) -> None:
         ahead = timedelta(days=self.settings.plan_ahead_days)

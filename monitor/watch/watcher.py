@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 from calendars import Level
 from monitor.checks import run_probe
 from monitor.checks.base import Outcome
+from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident, IncidentEvent, System
 from monitor.intensity.policy import LevelPolicy
@@ -62,7 +63,7 @@ class Watcher:
         settings: Settings,
         intensity: IntensityService,
         metrics: Metrics,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = system_clock,
     ) -> None:
         self.engine = engine
         self.settings = settings
@@ -83,6 +84,7 @@ class Watcher:
         self._policies: dict[str, dict[str, object]] = {}
         self._semaphore = asyncio.Semaphore(settings.max_concurrent_checks)
         self._reloading: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by start()
         self._running: set[asyncio.Task[object]] = set()
         # Told of every stored incident change (in a worker thread): the notices hook in here.
         self.on_incident: Callable[[str, int, Planned, datetime], str | None] | None = None
@@ -90,6 +92,7 @@ class Watcher:
     # -- life cycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         await self.reload()
         every = self.scheduler.add_job
         every(self._flush, IntervalTrigger(seconds=1), id="flush-results")
@@ -116,7 +119,14 @@ class Watcher:
         return bool(self.scheduler.running)
 
     def changed(self) -> None:
-        """Calendars or systems changed here: take the new levels into account now."""
+        """Calendars or systems changed here: take the new levels into account now.
+
+        Safe from any thread (sync route handlers run in a worker thread); before
+        :meth:`start` there is nothing to do, as starting reads everything afresh."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._reload_soon)
+
+    def _reload_soon(self) -> None:
         if self._reloading is None or self._reloading.done():
             self._reloading = asyncio.get_running_loop().create_task(self.reload(force=True))
 
@@ -215,7 +225,8 @@ class Watcher:
 
     def _on_submitted(self, event: JobSubmissionEvent) -> None:
         if event.job_id.startswith("check:") and event.scheduled_run_times:
-            lag = max(0.0, (datetime.now(UTC) - event.scheduled_run_times[-1]).total_seconds())
+            # The scheduler runs on real time, whatever clock the watcher was given.
+            lag = max(0.0, (system_clock() - event.scheduled_run_times[-1]).total_seconds())
             self.lags.append(lag)
             self.metrics.scheduler_lag.observe(lag)
 

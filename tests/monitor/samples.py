@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+_DATE = re.compile(rb"(?<=[:,])(\d{8})(?=T\d{6}Z?\b|\r?\n|,)")
+
 
 def ics(*events: str, extra: str = "") -> bytes:
     body = "".join(events)
@@ -40,3 +45,18 @@ INVENTORY = event(
     "X-CLOSEWATCH-AUDIENCES:warehouse",
 )
 TEAM_LUNCH = event("lunch@acme", "Team lunch", "20261203T110000Z", "20261203T123000Z")
+
+
+def moved(calendar: bytes, to: date, *, since: date = date(2026, 11, 27)) -> bytes:
+    """``calendar`` with every date moved by whole days, so that ``since`` falls on ``to``.
+
+    For tests that run the CLI as a user does, against the real date: they build
+    their calendar around it rather than around the day the test was written.
+    """
+    shift = to - since
+
+    def move(match: re.Match[bytes]) -> bytes:
+        day = date(int(match[1][:4]), int(match[1][4:6]), int(match[1][6:])) + shift
+        return day.strftime("%Y%m%d").encode()
+
+    return _DATE.sub(move, calendar)

@@ -6,12 +6,13 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from monitor.db.migrate import head_revision
-from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics
+from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics, moved
 
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 
@@ -82,7 +83,7 @@ def test_preview_timezone_option_wins(tmp_path: Path, env: dict[str, str]) -> No
     floating.write_bytes(ics(event("f@x", "Go-live", "20261203T090000", "20261203T170000")))
 
     result = run("calendar", "preview", str(floating), "--timezone", "America/New_York", "--json",
-                 env=env, check=True)  # fmt: skip
+                 "--from", "2026-11-01", "--to", "2027-01-01", env=env, check=True)  # fmt: skip
 
     (occurrence,) = json.loads(result.stdout)["occurrences"]
     assert occurrence["start"] == "2026-12-03T14:00:00Z"
@@ -152,7 +153,12 @@ def test_bad_setting_is_exit_2(calendar_file: Path, env: dict[str, str]) -> None
     )
 
 
-def test_import_then_reimport_updates_in_place(calendar_file: Path, env: dict[str, str]) -> None:
+def test_import_then_reimport_updates_in_place(tmp_path: Path, env: dict[str, str]) -> None:
+    # An import expands around the real date, so this calendar starts ten days after it.
+    calendar_file = tmp_path / "closing.ics"
+    soon = date.today() + timedelta(days=10)
+    calendar_file.write_bytes(moved(ics(MONTH_END, INVENTORY, TEAM_LUNCH), soon))
+
     first = run("calendar", "import", str(calendar_file), "--name", "finance", env=env, check=True)
     again = run("calendar", "import", str(calendar_file), "--name", "finance", env=env, check=True)
     listed = run("calendar", "list", env=env, check=True)

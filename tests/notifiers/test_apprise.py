@@ -5,6 +5,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -14,6 +15,7 @@ from notifiers.channels.apprise import AppriseChannel
 from notifiers.channels.base import DeliveryError
 from notifiers.message import Message
 
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MESSAGE = Message(
     dedupe_key="notice:42:recipient:7:chat",
     kind="daily_status",
@@ -21,6 +23,7 @@ MESSAGE = Message(
     recipient_address="(set per test)",
     subject="Inventur: alles läuft",
     text="Guten Morgen! Das Lagersystem läuft normal. Fragen? Antworten Sie einfach hier.",
+    written_at=NOW,
 )
 
 

@@ -5,6 +5,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from tests.notifiers.smtp import HOST, SMTPServer, TLSFiles, unused_port
 
 SENDER = "closewatch@example.de"
 
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MESSAGE = Message(
     dedupe_key="notice:42:recipient:7:email",
     kind="incident",
@@ -24,6 +26,7 @@ MESSAGE = Message(
     recipient_address="juergen.gross@example.de",
     subject="Störung: Buchungen in SAP FI sind langsam",
     text="Hallo Jürgen,\n\nwir arbeiten daran und melden uns bis 11:00.\n\nGrüße\nDana",
+    written_at=NOW,
     html="<p>Hallo Jürgen,</p><p>wir arbeiten daran.</p><p>Grüße<br>Dana</p>",
     sender_name="Dana Weber (IT)",
     reply_to="it-support@example.de",

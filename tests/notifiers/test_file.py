@@ -4,6 +4,7 @@ import email
 import email.policy
 import hashlib
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from notifiers.channels.file import FileChannel
 from notifiers.message import Message
 from notifiers.mime import build_email
 
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 MESSAGE = Message(
     dedupe_key="notice:42:recipient:7:file",
     kind="wrap_up",
@@ -20,6 +22,7 @@ MESSAGE = Message(
     recipient_address="juergen.gross@example.de",
     subject="Monatsabschluss geschafft",
     text="Hallo Jürgen,\n\nder Monatsabschluss ist durch. Danke für Ihre Geduld!\n\nGrüße\nDana",
+    written_at=NOW,
     html="<p>Der Monatsabschluss ist durch.</p><p>Grüße<br>Dana</p>",
     sender_name="Dana Weber (IT)",
     reply_to="it-support@example.de",

@@ -19,6 +19,7 @@ MESSAGE = Message(
     recipient_address="juergen.gross@example.de",
     subject="Monatsabschluss: Wir behalten SAP FI im Blick",
     text="Hallo Jürgen,\n\nab Donnerstag beobachten wir das System genauer.\n\nGrüße\nDana",
+    written_at=NOW,
     html="<p>Hallo Jürgen,</p><p>Grüße<br>Dana</p>",
     sender_name="Dana Weber (IT)",
     reply_to="it-support@example.de",
@@ -27,7 +28,7 @@ MESSAGE = Message(
 
 
 def parsed(message: Message, **options: str) -> EmailMessage:
-    raw = build_email(message, sender="closewatch@example.de", now=NOW, **options).as_bytes()
+    raw = build_email(message, sender="closewatch@example.de", **options).as_bytes()
     return cast(EmailMessage, email.message_from_bytes(raw, policy=email.policy.default))
 
 

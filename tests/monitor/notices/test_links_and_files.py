@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,19 +14,18 @@ from sqlalchemy import Engine, select
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.notices.compose import Composer
 from monitor.notices.sync import plan_and_sync
 from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
-from monitor.store.calendars import UploadedSource
 from monitor.store.outbox import DatabaseOutbox
 from monitor.store.systems import sync_site
 from notifiers.channels.file import FileChannel
 from notifiers.links import BadLink, Links
-from notifiers.outbox import OutboxWorker
+from notifiers.outbox import Claim, OutboxWorker
 from notifiers.render import NoticeRenderer
 from tests.conftest import NOW
 from tests.monitor.samples import event, ics
@@ -113,8 +112,9 @@ async def test_one_click_unsubscribe_stops_the_next_notice(
             "anna@example.com"
         ]
         wrap_up = session.execute(select(Delivery).where(Delivery.kind == "wrap_up")).scalar_one()
-    composer = Composer(engine, settings, NoticeRenderer(templates_dir() / "notices"))
-    from notifiers.outbox import Claim
+    composer = Composer(
+        engine, settings, NoticeRenderer(templates_dir() / "notices"), clock=lambda: NOW
+    )
 
     claim = Claim(wrap_up.id or 0, wrap_up.dedupe_key, "wrap_up", "email", "finance", "Anna Schmidt",
                   "anna@example.com", wrap_up.occurrence_id, None, 1, NOW)  # fmt: skip
@@ -147,11 +147,14 @@ async def test_still_a_problem_is_stored_and_sent_on_to_the_it_contact(
         "finance",
     )
     assert (alert.recipient_address, alert.status) == ("dana@example.com", "pending")
-    assert alert.due_at <= datetime.now(UTC)
+    assert alert.due_at <= NOW  # due at once, by the app's clock
 
     files = FileChannel(settings.data_dir / "alerts")
-    composer = Composer(engine, settings, NoticeRenderer(templates_dir() / "notices"))
-    assert await OutboxWorker(DatabaseOutbox(engine), composer, {"email": files}).drain() >= 1
+    composer = Composer(
+        engine, settings, NoticeRenderer(templates_dir() / "notices"), clock=lambda: NOW
+    )
+    worker = OutboxWorker(DatabaseOutbox(engine), composer, {"email": files}, clock=lambda: NOW)
+    assert await worker.drain() >= 1
     (sent,) = (settings.data_dir / "alerts").glob("*.eml")
     message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
     assert message["Subject"].startswith("Still a problem: Monatsabschluss")
@@ -176,7 +179,6 @@ async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Sett
     await send_heads_up(engine, settings)
     with session_scope(engine) as session:
         sent = session.execute(select(Delivery).where(Delivery.status == "sent")).scalar_one()
-    from notifiers.outbox import Claim
 
     claim = Claim(0, sent.dedupe_key, "heads_up", "email", "finance", "Anna Schmidt", "anna@example.com",
                   sent.occurrence_id, None, 1, NOW)  # fmt: skip
