@@ -15,12 +15,12 @@ from sqlalchemy import Engine, delete, select
 
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken, Audience, System
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
+from monitor.roles import Role
 from monitor.settings import Settings
 from monitor.site import AudienceSpec, Contact, Member
 from monitor.store.audiences import save_audience
-from monitor.store.calendars import UploadedSource
-from monitor.store.tokens import Role, create_token
+from monitor.store.tokens import create_token
 
 DEMO_CALENDAR = "demo-finance-calendar"
 DEMO_TOKEN = "demo"

@@ -1,20 +1,38 @@
-"""Calendar uploads, shared by the CLI and the API: options, preview, import."""
+"""Calendar uploads, shared by the CLI and the API: options, preview, import.
+
+Parsing needs only the ``calendars`` library; the database stack loads when
+something is stored, so ``closewatch calendar preview`` starts fast.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
 from calendars import Horizon, ParsedCalendar
 from calendars.classify import DEFAULT_RULES
 from calendars.load import load_calendar
 from calendars.mapping import parse_mapping
 from calendars.options import ParseOptions, load_zone
-from monitor.db.engine import session_scope
-from monitor.settings import Settings
-from monitor.store.calendars import SaveSummary, UploadedSource, save_calendar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from monitor.settings import Settings
+    from monitor.store.calendars import SaveSummary
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedSource:
+    """An upload as received, before parsing: kept verbatim with the calendar."""
+
+    name: str
+    data: bytes
+    filename: str = ""
+    team: str = ""
+    encoding: str | None = None
+    mapping: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +87,9 @@ def import_calendar(
     engine: Engine, settings: Settings, request: ImportRequest, *, now: datetime
 ) -> tuple[ParsedCalendar, SaveSummary]:
     """Parse, then store in one transaction: a failed parse stores nothing."""
+    from monitor.db.engine import session_scope
+    from monitor.store.calendars import save_calendar
+
     parsed = parse_upload(settings, request, horizon=horizon_for(settings, now))
     with session_scope(engine) as session:
         summary = save_calendar(session, request.source, parsed, now=now)

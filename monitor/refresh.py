@@ -15,9 +15,9 @@ from sqlalchemy import Engine, select
 from calendars import CalendarError
 from monitor.db.engine import session_scope
 from monitor.db.models import Calendar
-from monitor.imports import ImportRequest, horizon_for, parse_upload
+from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_upload
 from monitor.settings import Settings
-from monitor.store.calendars import UploadedSource, refresh_occurrences
+from monitor.store.calendars import refresh_occurrences
 
 log = logging.getLogger(__name__)
 

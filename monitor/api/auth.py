@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from monitor.api.problems import Problem
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
-from monitor.store.tokens import Role, authenticate
+from monitor.roles import Role
+from monitor.store.tokens import authenticate
 
 bearer = HTTPBearer(auto_error=False, description="A token from `closewatch token create`.")
 

@@ -24,10 +24,10 @@ from monitor.api.problems import Problem
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, PeriodTarget, System
 from monitor.feed import FeedEvent, build_feed
+from monitor.roles import Role
 from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
 from monitor.store.queries import OccurrenceFilter, OccurrenceRow, list_occurrences
-from monitor.store.tokens import Role
 from notifiers.links import Links
 
 router = APIRouter(tags=["calendar feed"])

@@ -42,12 +42,19 @@ from monitor.api.session import (
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, Delivery, Incident, System
-from monitor.imports import ImportRequest, horizon_for, import_calendar, parse_upload
+from monitor.imports import (
+    ImportRequest,
+    UploadedSource,
+    horizon_for,
+    import_calendar,
+    parse_upload,
+)
 from monitor.intensity.timeline import FAR_FUTURE
 from monitor.paths import templates_dir
-from monitor.store.calendars import UploadedSource, delete_calendar, find_calendar
+from monitor.roles import Role
+from monitor.store.calendars import delete_calendar, find_calendar
 from monitor.store.queries import OccurrenceFilter, list_calendars, list_occurrences
-from monitor.store.tokens import Role, authenticate
+from monitor.store.tokens import authenticate
 
 router = APIRouter(include_in_schema=False)
 

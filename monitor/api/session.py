@@ -18,8 +18,8 @@ from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
+from monitor.roles import Role
 from monitor.settings import Settings
-from monitor.store.tokens import Role
 
 COOKIE = "closewatch_session"
 PRE_COOKIE = "closewatch_signin"  # binds the sign-in form before there is a session

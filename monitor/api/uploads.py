@@ -11,8 +11,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from monitor.api.problems import Problem
-from monitor.imports import ImportRequest
-from monitor.store.calendars import UploadedSource
+from monitor.imports import ImportRequest, UploadedSource
 
 FORM_FIELDS = ("name", "team", "timezone", "encoding", "format")
 

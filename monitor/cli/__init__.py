@@ -9,9 +9,8 @@ from __future__ import annotations
 import sys
 
 import typer
-from pydantic import ValidationError
 
-from calendars import CalendarError
+from calendars.errors import CalendarError
 from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
 from monitor.cli.common import SiteProblem, UsageProblem
 
@@ -38,11 +37,6 @@ def main() -> None:
         app()
     except (CalendarError, UsageProblem, SiteProblem) as error:
         _fail(str(error))
-    except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(part) for part in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        _fail(f"setting {('CLOSEWATCH_' + field).upper()}: {message}")
 
 
 def _fail(message: str) -> None:

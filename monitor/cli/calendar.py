@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,11 +11,16 @@ import typer
 
 from calendars import Horizon, Level, ParsedCalendar
 from calendars.options import load_zone
-from monitor.cli.common import UsageProblem, now, read_file, read_text, ready_engine, settings
-from monitor.db.engine import session_scope
-from monitor.imports import ImportRequest, horizon_for, import_calendar, parse_upload
-from monitor.store.calendars import UploadedSource
-from monitor.store.queries import list_calendars
+from monitor.cli.common import (
+    UsageProblem,
+    instant,
+    now,
+    read_file,
+    read_text,
+    ready_engine,
+    settings,
+)
+from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_upload
 from monitor.timefmt import iso_z
 
 app = typer.Typer(help="Preview and import business calendars.", no_args_is_help=True)
@@ -46,7 +51,7 @@ def preview(
     zone = load_zone(timezone or config.timezone)
     default = horizon_for(config, now())
     horizon = _horizon(
-        _instant(start, zone, "--from") or default.start, _instant(end, zone, "--to") or default.end
+        instant(start, zone, "--from") or default.start, instant(end, zone, "--to") or default.end
     )
     request = _request(file, file.stem, timezone, encoding, mapping, format)
     parsed = parse_upload(config, request, horizon=horizon)
@@ -67,6 +72,9 @@ def import_(
     format: str | None = FORMAT,
 ) -> None:
     """Import FILE as calendar NAME (created, or updated in place)."""
+
+    from monitor.imports import import_calendar
+
     config = settings()
     request = _request(file, name, timezone, encoding, mapping, format, team=team)
     parsed, summary = import_calendar(ready_engine(config), config, request, now=now())
@@ -84,6 +92,9 @@ def import_(
 @app.command("list")
 def list_() -> None:
     """List stored calendars."""
+    from monitor.db.engine import session_scope
+    from monitor.store.queries import list_calendars
+
     with session_scope(ready_engine(settings())) as session:
         rows = list_calendars(session)
     for row in rows:
@@ -112,19 +123,6 @@ def _request(
         mapping=read_text(mapping) if mapping else None,
     )
     return ImportRequest(source, timezone=timezone, format=format)
-
-
-def _instant(text: str | None, zone: ZoneInfo, option: str) -> datetime | None:
-    """A date means its local midnight; a date-time without offset is local too."""
-    if text is None:
-        return None
-    try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), zone)
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageProblem(f"{option}: {text!r} is not a date (2026-11-30) or date-time") from None
-    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 def _horizon(start: datetime, end: datetime) -> Horizon:

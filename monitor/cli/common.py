@@ -1,16 +1,26 @@
-"""What the subcommands share: settings, the engine, the clock, file reading."""
+"""What the subcommands share: settings, the engine, the clock, times and files.
+
+The command line starts fast because the database, web and scheduler stacks
+load only inside the commands that use them: ``closewatch --help`` and
+``closewatch lint`` never import SQLAlchemy or FastAPI. Keep it so in new
+commands: heavy imports go inside the command function, and names used only
+in annotations under ``TYPE_CHECKING``.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from monitor.clock import system_clock
 
-from monitor.db.engine import make_engine
-from monitor.db.migrate import upgrade
-from monitor.settings import Settings
-from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from monitor.settings import Settings
+    from monitor.site import Site, SiteFile
 
 
 class UsageProblem(Exception):
@@ -21,16 +31,30 @@ class SiteProblem(ValueError):
     """A site file that cannot be used; printed as one line, exit status 2."""
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
+# The commands act at the moment they run; their --at/--from/--to options say otherwise.
+now = system_clock
 
 
 def settings() -> Settings:
-    return Settings()
+    """The settings from the environment; a bad value is a UsageProblem naming the variable."""
+    from pydantic import ValidationError
+
+    from monitor.settings import Settings
+
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise UsageProblem(f"setting {('CLOSEWATCH_' + field).upper()}: {message}") from None
 
 
 def ready_engine(config: Settings) -> Engine:
     """The configured database, with its schema brought up to date."""
+    from monitor.db.engine import make_engine
+    from monitor.db.migrate import upgrade
+
     engine = make_engine(config.effective_database_url)
     upgrade(engine)
     return engine
@@ -38,6 +62,8 @@ def ready_engine(config: Settings) -> Engine:
 
 def site_file(config: Settings) -> SiteFile | None:
     """The configured site file, or None; a bad one is a SiteProblem naming its line."""
+    from monitor.site import read_site_file
+
     try:
         return read_site_file(config.site_file) if config.site_file else None
     except ValueError as exc:
@@ -46,7 +72,22 @@ def site_file(config: Settings) -> SiteFile | None:
 
 def site_of(config: Settings) -> Site:
     """The site as the commands see it: the site file, or the defaults when there is none."""
+    from monitor.site import EMPTY_SITE, Site
+
     return Site(site_file(config) or EMPTY_SITE, default_timezone=config.timezone)
+
+
+def instant(text: str | None, zone: ZoneInfo, option: str) -> datetime | None:
+    """An option's time: a date means its local midnight; a date-time without offset is local."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time(), zone)
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageProblem(f"{option}: {text!r} is not a date (2026-11-30) or date-time") from None
+    return value if value.tzinfo else value.replace(tzinfo=zone)
 
 
 def read_file(path: Path) -> bytes:

@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from monitor.cli.common import read_text
-from monitor.site import check_site
 
 app = typer.Typer(
     help="Check the site file (systems, checks, policy, ramps).", no_args_is_help=True
@@ -17,6 +16,8 @@ app = typer.Typer(
 @app.command()
 def check(file: Path = typer.Argument(..., help="The site file (YAML).")) -> None:
     """Validate FILE completely: every problem is listed with its line; exit status 2 if any."""
+    from monitor.site import check_site
+
     site, problems = check_site(read_text(file))
     for problem in problems:
         where = f"line {problem.line}: " if problem.line else ""

@@ -8,7 +8,6 @@ import typer
 
 from monitor.cli.common import UsageProblem, now, ready_engine, settings
 from monitor.intensity.policy import parse_duration
-from monitor.notices.incidents import post_update, resolve
 from notifiers.linter import lint_message
 
 app = typer.Typer(
@@ -32,6 +31,8 @@ def update(
     except ValueError as exc:
         raise UsageProblem(f"--next-update: {exc}") from None
     _warn(message, "update")
+    from monitor.notices.incidents import post_update
+
     try:
         told = post_update(
             ready_engine(settings()), incident, message=message, next_update=wait, now=now()
@@ -51,6 +52,8 @@ def resolve_(
 ) -> None:
     """Tell everyone who heard of INCIDENT that it is fixed, and ask whether it works for them."""
     _warn(f"{summary}\n{what_you_can_do}", "resolved")
+    from monitor.notices.incidents import resolve
+
     try:
         told = resolve(
             ready_engine(settings()),

@@ -10,23 +10,20 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import select
 
 from calendars import Level
-from monitor.cli.calendar import _instant
-from monitor.cli.common import UsageProblem, now, ready_engine, settings, site_of
-from monitor.db.engine import session_scope
-from monitor.db.models import System
-from monitor.intensity.load import Loaded
-from monitor.intensity.policy import LevelPolicy
-from monitor.intensity.service import IntensityService
-from monitor.intensity.timeline import Cause, Segment
-from monitor.settings import Settings
+from monitor.cli.common import UsageProblem, instant, now, ready_engine, settings, site_of
 from monitor.timefmt import iso_z
+
+if TYPE_CHECKING:
+    from monitor.intensity.load import Loaded
+    from monitor.intensity.policy import LevelPolicy
+    from monitor.intensity.timeline import Cause, Segment
+    from monitor.settings import Settings
 
 app = typer.Typer(
     help="Each system's level and how it is watched: now, at a time, or over a span.",
@@ -64,7 +61,7 @@ def levels(
         return
     config = settings()
     zone = ZoneInfo(config.timezone)
-    when = _instant(at, zone, "--at") or now()
+    when = instant(at, zone, "--at") or now()
     view = _view(config)
     rows = [(known, view.loaded.index.at(known.name, when)) for known in view.systems]
     if as_json:
@@ -113,8 +110,8 @@ def timeline(
     """When each system's level changes over a span, and why."""
     config = settings()
     zone = ZoneInfo(config.timezone)
-    first = _instant(start, zone, "--from") or now()
-    last = _instant(end, zone, "--to") or first + DEFAULT_SPAN
+    first = instant(start, zone, "--from") or now()
+    last = instant(end, zone, "--to") or first + DEFAULT_SPAN
     if last <= first:
         raise UsageProblem("--to must be after --from")
     if last - first > LONGEST_SPAN:
@@ -152,6 +149,12 @@ def timeline(
 
 
 def _view(config: Settings) -> _View:
+    from sqlalchemy import select
+
+    from monitor.db.engine import session_scope
+    from monitor.db.models import System
+    from monitor.intensity.service import IntensityService
+
     engine = ready_engine(config)
     site = site_of(config)
     loaded = IntensityService(engine, site, clock=now).current()

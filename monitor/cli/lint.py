@@ -21,9 +21,8 @@ from pathlib import Path
 import typer
 
 from monitor.cli.common import UsageProblem, read_file, read_text
+from notifiers.kinds import KINDS
 from notifiers.linter import DEFAULT_JARGON, Finding, LintConfig, lint_message
-
-KINDS = ("heads_up", "daily_status", "wrap_up", "incident", "update", "resolved")
 
 
 @dataclass(frozen=True, slots=True)

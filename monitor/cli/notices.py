@@ -5,33 +5,31 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import select
 
 from calendars.options import load_zone
-from monitor.cli.calendar import _instant
-from monitor.cli.common import UsageProblem, now, ready_engine, settings, site_of
-from monitor.db.engine import session_scope
-from monitor.db.models import Occurrence
-from monitor.notices.channels import build_channels
-from monitor.notices.compose import Composer
-from monitor.notices.sync import current_plan, plan_and_sync
-from monitor.paths import templates_dir
-from monitor.store.audiences import find_audience, sync_site_audiences
-from monitor.store.outbox import DatabaseOutbox
-from monitor.store.systems import sync_site
+from monitor.cli.common import UsageProblem, instant, now, ready_engine, settings, site_of
 from monitor.timefmt import iso_z
-from notifiers.linter import lint_message
-from notifiers.outbox import Claim, OutboxWorker, RetryPolicy
-from notifiers.render import KINDS, NoticeRenderer
+from notifiers.kinds import KINDS, PLANNED_KINDS
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from monitor.settings import Settings
+    from monitor.site import Site
 
 app = typer.Typer(help="Plan, preview and send notices to audiences.", no_args_is_help=True)
 
 
-def _ready():  # type: ignore[no-untyped-def]
+def _ready() -> tuple[Settings, Engine, Site]:
     """Settings, the database with the site file's audiences in it, and the site."""
+    from monitor.db.engine import session_scope
+    from monitor.store.audiences import sync_site_audiences
+    from monitor.store.systems import sync_site
+
     config = settings()
     engine = ready_engine(config)
     site = site_of(config)
@@ -51,10 +49,14 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """The planned deliveries: kind, audience, recipient, channel, due time in UTC and the reader's zone."""
+    from monitor.db.engine import session_scope
+    from monitor.notices.sync import current_plan
+    from monitor.store.audiences import find_audience
+
     config, engine, site = _ready()
     zone = load_zone(config.timezone)
-    begin = _instant(start, zone, "--from") or now()
-    finish = _instant(end, zone, "--to") or begin + timedelta(days=config.plan_ahead_days)
+    begin = instant(start, zone, "--from") or now()
+    finish = instant(end, zone, "--to") or begin + timedelta(days=config.plan_ahead_days)
     if finish <= begin:
         raise UsageProblem("--to must be after --from")
     planned = [
@@ -94,10 +96,21 @@ def preview(
     ),
 ) -> None:
     """Render a notice as its first recipient would get it, with the tone linter's findings."""
-    if kind not in KINDS[:3]:
+    if kind not in PLANNED_KINDS:
         raise UsageProblem(
-            f"kind must be one of {', '.join(KINDS[:3])} (incident notices come from incidents)"
+            f"kind must be one of {', '.join(PLANNED_KINDS)} (incident notices come from incidents)"
         )
+    from sqlalchemy import select
+
+    from monitor.db.engine import session_scope
+    from monitor.db.models import Occurrence
+    from monitor.notices.compose import Composer
+    from monitor.paths import templates_dir
+    from monitor.store.audiences import find_audience
+    from notifiers.linter import lint_message
+    from notifiers.outbox import Claim
+    from notifiers.render import NoticeRenderer
+
     config, engine, _ = _ready()
     with session_scope(engine) as session:
         spec = find_audience(session, audience)
@@ -136,6 +149,8 @@ def send(
     ),
 ) -> None:
     """Plan, then deliver everything due from the outbox, and stop when nothing is left."""
+    from monitor.notices.sync import plan_and_sync
+
     config, engine, site = _ready()
     if plan_first:
         plan_and_sync(engine, site, now=now(), ahead=timedelta(days=config.plan_ahead_days))
@@ -143,14 +158,22 @@ def send(
     typer.echo(f"{delivered} deliveries handled")
 
 
-async def _drain(config, engine) -> int:  # type: ignore[no-untyped-def]
+async def _drain(config: Settings, engine: Engine) -> int:
+    from monitor.notices.channels import build_channels
+    from monitor.notices.compose import Composer
+    from monitor.paths import templates_dir
+    from monitor.store.outbox import DatabaseOutbox
+    from notifiers.outbox import OutboxWorker, RetryPolicy
+    from notifiers.render import NoticeRenderer
+
     channels = build_channels(config)
     worker = OutboxWorker(
         DatabaseOutbox(engine),
-        Composer(engine, config, NoticeRenderer(templates_dir() / "notices")),
+        Composer(engine, config, NoticeRenderer(templates_dir() / "notices"), clock=now),
         channels,
         policy=RetryPolicy(max_age=timedelta(hours=config.outbox_max_age_hours)),
         lease=timedelta(seconds=config.outbox_lease_seconds),
+        clock=now,
     )
     try:
         return await worker.drain()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
-from monitor.api import create_app
 from monitor.cli.common import now, ready_engine, settings, site_file
 
 
@@ -15,6 +13,10 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load a demo calendar, systems and audience."),
 ) -> None:
     """Run the service: API, pages and background work, upgrading the database first."""
+    import uvicorn
+
+    from monitor.api import create_app
+
     config = settings()
     engine = ready_engine(config)
     if demo:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import typer
-from sqlalchemy.exc import IntegrityError
 
 from monitor.cli.common import UsageProblem, now, ready_engine, settings
-from monitor.db.engine import session_scope
-from monitor.store.tokens import Role, create_token
+from monitor.roles import Role
 
 app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 
@@ -20,6 +18,11 @@ def create(
     ),
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
+    from sqlalchemy.exc import IntegrityError
+
+    from monitor.db.engine import session_scope
+    from monitor.store.tokens import create_token
+
     engine = ready_engine(settings())
     try:
         with session_scope(engine) as session:

@@ -19,18 +19,7 @@ from sqlmodel import Session
 
 from calendars import OccurrenceDraft, ParsedCalendar, PeriodDraft
 from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget
-
-
-@dataclass(frozen=True, slots=True)
-class UploadedSource:
-    """An upload as received, before parsing: kept verbatim with the calendar."""
-
-    name: str
-    data: bytes
-    filename: str = ""
-    team: str = ""
-    encoding: str | None = None
-    mapping: str | None = None
+from monitor.imports import UploadedSource
 
 
 @dataclass(frozen=True, slots=True)

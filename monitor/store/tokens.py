@@ -5,28 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from monitor.db.models import ApiToken
-
-
-class Role(StrEnum):
-    """What a token may do. Each role can do everything the roles below it can."""
-
-    VIEWER = "viewer"  # reads
-    EDITOR = "editor"  # an IT lead: uploads and edits
-    ADMIN = "admin"  # everything, including tokens
-
-    @property
-    def rank(self) -> int:
-        return list(Role).index(self)
-
-    def allows(self, needed: Role) -> bool:
-        return self.rank >= needed.rank
-
+from monitor.roles import Role
 
 TOKEN_PREFIX = "cw_"
 

@@ -34,9 +34,8 @@ from calendars.load import load_calendar
 from calendars.options import ParseOptions
 from monitor.db.engine import make_engine
 from monitor.db.migrate import upgrade
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.settings import Settings
-from monitor.store.calendars import UploadedSource
 
 EVENTS = 5000
 SERIES = 500

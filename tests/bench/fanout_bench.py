@@ -47,10 +47,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from monitor.clock import system_clock
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
 from monitor.db.models import Delivery
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.notices.channels import build_channels
 from monitor.notices.compose import Composer
 from monitor.notices.sync import current_plan, sync_outbox
@@ -58,7 +59,6 @@ from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
-from monitor.store.calendars import UploadedSource
 from monitor.store.outbox import PENDING, DatabaseOutbox
 from monitor.store.systems import sync_site
 from notifiers.channels.base import Channel
@@ -315,6 +315,7 @@ def closewatch_run(directory: Path, recipients: int, port: int) -> Run:
         timed_channels,
         policy=RetryPolicy(max_age=timedelta(hours=settings.outbox_max_age_hours)),
         lease=timedelta(seconds=settings.outbox_lease_seconds),
+        clock=system_clock,
     )
 
     async def drain() -> int:

@@ -24,14 +24,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
 from monitor.notices.service import NoticeService
 from monitor.settings import Settings
 from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
-from monitor.store.calendars import UploadedSource
 from monitor.store.systems import sync_site
 from monitor.watch.watcher import Watcher
 from tests.monitor.samples import event, ics

@@ -60,13 +60,12 @@ from calendars.workdays import WorkingDays, public_holidays
 from monitor.checks.base import Status
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.intensity.service import IntensityService
 from monitor.intensity.timeline import IntensityIndex, OccurrenceInput, RampRules
 from monitor.metrics import Metrics
 from monitor.settings import Settings
 from monitor.site import Site, load_site
-from monitor.store.calendars import UploadedSource
 from monitor.store.systems import sync_site
 from monitor.watch.watcher import Watcher
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from monitor.store.tokens import Role
+from monitor.roles import Role
 from tests.conftest import make_token
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, ics
 

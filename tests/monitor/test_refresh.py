@@ -7,10 +7,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from monitor.db.engine import session_scope
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.refresh import refresh_stale_calendars
 from monitor.settings import Settings
-from monitor.store.calendars import UploadedSource
 from monitor.store.queries import OccurrenceFilter, list_occurrences
 from tests.monitor.samples import event, ics
 

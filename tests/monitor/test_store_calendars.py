@@ -12,7 +12,8 @@ from calendars.load import load_calendar
 from calendars.options import ParseOptions
 from monitor.db.engine import session_scope
 from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget
-from monitor.store.calendars import UploadedSource, delete_calendar, find_calendar, save_calendar
+from monitor.imports import UploadedSource
+from monitor.store.calendars import delete_calendar, find_calendar, save_calendar
 from monitor.store.queries import OccurrenceFilter, list_occurrences, list_periods
 from tests.conftest import NOW
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics

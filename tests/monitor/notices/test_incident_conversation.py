@@ -24,14 +24,13 @@ from sqlalchemy import Engine, select
 from monitor.api import create_app
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Incident, IncidentEvent
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
 from monitor.notices.service import NoticeService
 from monitor.settings import Settings
 from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
-from monitor.store.calendars import UploadedSource
 from monitor.store.systems import sync_site
 from monitor.watch.watcher import Watcher
 from tests.monitor.samples import event, ics

@@ -8,12 +8,11 @@ from sqlalchemy import Engine, select, update
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery
-from monitor.imports import ImportRequest, import_calendar
+from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.notices.sync import plan_and_sync
 from monitor.settings import Settings
 from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
-from monitor.store.calendars import UploadedSource
 from tests.monitor.samples import event, ics
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
