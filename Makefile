@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test test-dates test-install lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,16 @@ run: $(BIN)/python
 	$(BIN)/pip install --quiet .
 	$(BIN)/closewatch serve --demo
 
-# A regular (non-editable) install, so the tests exercise the package as users get it.
-test: $(BIN)/python
-	$(BIN)/pip install --quiet --force-reinstall --no-deps . && $(BIN)/pip install --quiet '.[test]'
+test: test-install
 	$(BIN)/pytest -q
+
+# The suite again at four shifted dates, under Debian's faketime (see the script).
+test-dates: test-install
+	tests/run_at_dates.sh
+
+# A regular (non-editable) install, so the tests exercise the package as users get it.
+test-install: $(BIN)/python
+	$(BIN)/pip install --quiet --force-reinstall --no-deps . && $(BIN)/pip install --quiet '.[test]'
 
 # Installs the test extras (which carry ruff) so lint works on a fresh checkout.
 lint: $(BIN)/python
