@@ -26,6 +26,7 @@ from monitor.api import (
 from monitor.api.background import background_work
 from monitor.api.limits import BodySizeLimit
 from monitor.api.problems import install_problem_handlers
+from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.migrate import upgrade
@@ -69,37 +70,30 @@ def create_app(
         version=version("closewatch"),
         description="Critical business periods in, closer watching and plain-language notices out.",
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.clock = clock
-    app.state.site = Site(site or EMPTY_SITE, default_timezone=settings.timezone)
-    app.state.metrics = Metrics()
-    app.state.intensity = IntensityService(engine, app.state.site, clock)
-    app.state.metrics.read_intensity_from(app.state.intensity.state)
-    app.state.watcher = (
-        Watcher(engine, settings, app.state.intensity, app.state.metrics, clock)
-        if background
-        else None
+    site_view = Site(site or EMPTY_SITE, default_timezone=settings.timezone)
+    metrics = Metrics()
+    intensity = IntensityService(engine, site_view, clock)
+    metrics.read_intensity_from(intensity.state)
+    state = AppState(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        site=site_view,
+        metrics=metrics,
+        intensity=intensity,
+        pages=Environment(
+            loader=FileSystemLoader(templates_dir()), autoescape=select_autoescape(default=True)
+        ),
     )
-    app.state.notices = (
-        NoticeService(
-            engine,
-            settings,
-            app.state.site,
-            app.state.metrics,
-            intensity=app.state.intensity,
-            clock=clock,
-        )
-        if background
-        else None
-    )
-    if background:  # incidents are told to the people they concern as soon as they open
-        app.state.watcher.on_incident = app.state.notices.incident_changed
     if background:
-        app.router.lifespan_context = background_work(app)
-    app.state.pages = Environment(
-        loader=FileSystemLoader(templates_dir()), autoescape=select_autoescape(default=True)
-    )
+        state.watcher = Watcher(engine, settings, intensity, metrics, clock)
+        state.notices = NoticeService(
+            engine, settings, site_view, metrics, intensity=intensity, clock=clock
+        )
+        # Incidents are told to the people they concern as soon as they open.
+        state.watcher.on_incident = state.notices.incident_changed
+        app.router.lifespan_context = background_work(state)
+    attach(app, state)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for module in (

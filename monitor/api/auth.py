@@ -1,13 +1,19 @@
-"""Bearer tokens and roles: reads need ``viewer``, uploads and edits ``editor``."""
+"""Bearer tokens and roles: reads need ``viewer``, uploads and edits ``editor``.
+
+A handler states the role it needs by the type of one parameter:
+``def handler(app: App, _token: Editor)``. The parameter holds the token row.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from monitor.api.problems import Problem
+from monitor.api.state import App
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
 from monitor.roles import Role
@@ -20,11 +26,11 @@ def require(role: Role) -> Callable[..., ApiToken]:
     """A dependency that admits tokens whose role is ``role`` or above."""
 
     def dependency(
-        request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+        app: App, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> ApiToken:
         if credentials is None:
             raise _unauthorized("a bearer token is required (Authorization: Bearer cw_...)")
-        with session_scope(request.app.state.engine) as session:
+        with session_scope(app.engine) as session:
             token = authenticate(session, credentials.credentials)
         if token is None:
             raise _unauthorized("the token is not valid")
@@ -41,5 +47,6 @@ def _unauthorized(detail: str) -> Problem:
     return problem
 
 
-viewer = Depends(require(Role.VIEWER))
-editor = Depends(require(Role.EDITOR))
+Viewer = Annotated[ApiToken, Depends(require(Role.VIEWER))]
+Editor = Annotated[ApiToken, Depends(require(Role.EDITOR))]
+Admin = Annotated[ApiToken, Depends(require(Role.ADMIN))]

@@ -15,19 +15,22 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 
+from monitor.api.state import AppState
 from monitor.leader import Leadership
 
 TRY_LEAD_EVERY_SECONDS = 15
 
 
-def background_work(app: FastAPI) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def background_work(state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    watcher, notices = state.watcher, state.notices
+    assert watcher is not None and notices is not None, "only an app with background work"
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        watcher, notices = app.state.watcher, app.state.notices
-        leadership = Leadership(app.state.engine)
+        leadership = Leadership(state.engine)
         notices.leading = False
         await notices.start()
-        leading = asyncio.create_task(_lead_when_possible(app, leadership))
+        leading = asyncio.create_task(_lead_when_possible(state, leadership))
         try:
             yield
         finally:
@@ -42,16 +45,17 @@ def background_work(app: FastAPI) -> Callable[[FastAPI], AbstractAsyncContextMan
     return lifespan
 
 
-async def _lead_when_possible(app: FastAPI, leadership: Leadership) -> None:
-    watcher, notices = app.state.watcher, app.state.notices
+async def _lead_when_possible(state: AppState, leadership: Leadership) -> None:
+    watcher, notices = state.watcher, state.notices
+    assert watcher is not None and notices is not None
     while True:
         leads = await asyncio.to_thread(leadership.try_lead)
         if leads and not watcher.running:
             await watcher.start()
             notices.leading = True
             notices.changed()  # plan now that this replica plans
-        app.state.leading = leads
-        app.state.metrics.leader.set(1 if leads else 0)
+        state.leading = leads
+        state.metrics.leader.set(1 if leads else 0)
         if not leadership.shared:
             return  # the only process: it leads for good
         await asyncio.sleep(TRY_LEAD_EVERY_SECONDS)

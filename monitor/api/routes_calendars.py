@@ -8,11 +8,11 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Horizon
-from monitor.api.auth import editor, viewer
-from monitor.api.changes import notify_changed
+from monitor.api.auth import Editor, Viewer
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas import CalendarOut, ImportOut, PeriodOut, PreviewOut
+from monitor.api.state import App
 from monitor.api.uploads import UPLOAD_BODY, read_upload
 from monitor.db.engine import session_scope
 from monitor.imports import horizon_for, import_calendar, parse_upload
@@ -30,19 +30,20 @@ router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"])
     summary="Upload a calendar (ICS, CSV or rules); the same name updates it in place",
     responses={200: {"description": "An existing calendar was updated"}},
 )
-async def upload_calendar(request: Request, response: Response, _token=editor) -> ImportOut:  # type: ignore[no-untyped-def]
-    state = request.app.state
-    upload = await read_upload(request, limit=state.settings.max_upload_bytes)
-    now = state.clock()
+async def upload_calendar(
+    request: Request, response: Response, app: App, _token: Editor
+) -> ImportOut:
+    upload = await read_upload(request, limit=app.settings.max_upload_bytes)
+    now = app.clock()
     _parsed, summary = await run_in_threadpool(
-        import_calendar, state.engine, state.settings, upload, now=now
+        import_calendar, app.engine, app.settings, upload, now=now
     )
-    with session_scope(state.engine) as session:
+    with session_scope(app.engine) as session:
         row = get_calendar(session, summary.calendar.name)
     assert row is not None
     if not summary.created:
         response.status_code = 200
-    notify_changed(request.app)
+    app.changed()
     return ImportOut.of(summary, row)
 
 
@@ -52,28 +53,28 @@ async def upload_calendar(request: Request, response: Response, _token=editor) -
     openapi_extra=UPLOAD_BODY,
     summary="Parse, classify and expand an upload without storing anything",
 )
-async def preview_calendar(  # type: ignore[no-untyped-def]
+async def preview_calendar(
     request: Request,
+    app: App,
+    _token: Viewer,
     start: datetime | None = Query(None, alias="from", description="Default: a month ago."),
     end: datetime | None = Query(None, alias="to", description="Default: about 13 months ahead."),
-    _token=viewer,
 ) -> PreviewOut:
-    state = request.app.state
-    upload = await read_upload(request, limit=state.settings.max_upload_bytes)
-    horizon = _horizon(horizon_for(state.settings, state.clock()), start, end)
-    parsed = await run_in_threadpool(parse_upload, state.settings, upload, horizon=horizon)
+    upload = await read_upload(request, limit=app.settings.max_upload_bytes)
+    horizon = _horizon(horizon_for(app.settings, app.clock()), start, end)
+    parsed = await run_in_threadpool(parse_upload, app.settings, upload, horizon=horizon)
     return PreviewOut.of(parsed, horizon.start, horizon.end)
 
 
 @router.get("", response_model=list[CalendarOut], summary="List calendars")
-def get_calendars(request: Request, _token=viewer) -> list[CalendarOut]:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_calendars(app: App, _token: Viewer) -> list[CalendarOut]:
+    with session_scope(app.engine) as session:
         return [CalendarOut.of(row) for row in list_calendars(session)]
 
 
 @router.get("/{name}", response_model=CalendarOut, summary="Show one calendar")
-def get_calendar_by_name(name: str, request: Request, _token=viewer) -> CalendarOut:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_calendar_by_name(name: str, app: App, _token: Viewer) -> CalendarOut:
+    with session_scope(app.engine) as session:
         row = get_calendar(session, name)
     if row is None:
         raise Problem(404, f"no calendar named {name!r}")
@@ -83,21 +84,21 @@ def get_calendar_by_name(name: str, request: Request, _token=viewer) -> Calendar
 @router.get(
     "/{name}/periods", response_model=list[PeriodOut], summary="The periods of one calendar"
 )
-def get_calendar_periods(name: str, request: Request, _token=viewer) -> list[PeriodOut]:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_calendar_periods(name: str, app: App, _token: Viewer) -> list[PeriodOut]:
+    with session_scope(app.engine) as session:
         if find_calendar(session, name) is None:
             raise Problem(404, f"no calendar named {name!r}")
         return [PeriodOut.of(row) for row in list_periods(session, calendar=name)]
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a calendar with its periods")
-def remove_calendar(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def remove_calendar(name: str, app: App, _token: Editor) -> Response:
+    with session_scope(app.engine) as session:
         calendar = find_calendar(session, name)
         if calendar is None:
             raise Problem(404, f"no calendar named {name!r}")
         delete_calendar(session, calendar)
-    notify_changed(request.app)
+    app.changed()
     return Response(status_code=204)
 
 

@@ -19,8 +19,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from monitor.api.auth import bearer, editor, require
+from monitor.api.auth import Editor, bearer, require
 from monitor.api.problems import Problem
+from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, PeriodTarget, System
 from monitor.feed import FeedEvent, build_feed
@@ -38,7 +39,7 @@ _viewer = require(Role.VIEWER)
 
 
 def _links(request: Request) -> Links:
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     return Links(settings.signing_key(), settings.public_url)
 
 
@@ -63,7 +64,7 @@ async def calendar_feed(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Response:
     if credentials is not None:
-        await run_in_threadpool(_viewer, request, credentials)
+        await run_in_threadpool(_viewer, state_of(request), credentials)
     elif audience is None or sig is None:
         problem = Problem(
             401, "a bearer token or a signed link (?audience=...&sig=...) is required"
@@ -84,8 +85,8 @@ async def calendar_feed(
 
 
 @router.get("/api/v1/audiences/{name}/feed-link", summary="A signed calendar link for an audience")
-def feed_link(name: str, request: Request, _token: object = editor) -> dict[str, str]:
-    with session_scope(request.app.state.engine) as session:
+def feed_link(name: str, request: Request, _token: Editor) -> dict[str, str]:
+    with session_scope(state_of(request).engine) as session:
         known = (
             session.execute(select(Audience.id).where(Audience.name == name)).first()
             or session.execute(
@@ -96,13 +97,13 @@ def feed_link(name: str, request: Request, _token: object = editor) -> dict[str,
         )
     if known is None:
         raise Problem(404, f"no audience named {name!r}")
-    base = request.app.state.settings.public_url.rstrip("/")
+    base = state_of(request).settings.public_url.rstrip("/")
     query = urlencode({"audience": name, "sig": feed_signature(request, name)})
     return {"url": f"{base}/calendar.ics?{query}"}
 
 
 def _feed(request: Request, audience: str | None) -> bytes:
-    state = request.app.state
+    state = state_of(request)
     with session_scope(state.engine) as session:
         rows = list_occurrences(session, OccurrenceFilter(limit=MOST_OCCURRENCES))
         stamps = dict(session.execute(select(Calendar.name, Calendar.updated_at)).all())

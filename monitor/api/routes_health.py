@@ -8,6 +8,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.problems import problem_response
+from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 
 router = APIRouter(tags=["operations"])
@@ -22,7 +23,7 @@ def healthz() -> dict[str, str]:
     "/readyz", summary="The database answers and, when this process watches, the scheduler runs"
 )
 def readyz(request: Request) -> Response:
-    state = request.app.state
+    state = state_of(request)
     try:
         with session_scope(state.engine) as session:
             session.execute(text("SELECT 1"))
@@ -37,6 +38,6 @@ def readyz(request: Request) -> Response:
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    state = request.app.state
+    state = state_of(request)
     await run_in_threadpool(state.intensity.current)  # rebuilt only if calendars or systems changed
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -6,15 +6,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
-from monitor.api.auth import editor, viewer
+from monitor.api.auth import Editor, Viewer
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
+from monitor.api.state import App
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, IncidentEvent, System
 from monitor.intensity.policy import parse_duration
@@ -29,12 +30,12 @@ router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
     response_model=list[IncidentOut],
     summary="List incidents: open first, by priority, then newest",
 )
-def get_incidents(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_incidents(
+    app: App,
+    _token: Viewer,
     status: Literal["open", "closed", "all"] = "open",
     system: str | None = Query(None, description="Only this system's incidents."),
     limit: int = Query(100, ge=1, le=1000),
-    _token=viewer,
 ) -> list[IncidentOut]:
     query = _incidents()
     if status != "all":
@@ -48,13 +49,13 @@ def get_incidents(  # type: ignore[no-untyped-def]
         Incident.opened_at.desc(),
         Incident.id.desc(),  # type: ignore[attr-defined,union-attr]
     ).limit(limit)
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         return _with_events(session, session.execute(query).all())
 
 
 @router.get("/{incident_id}", response_model=IncidentOut, summary="Show one incident")
-def get_incident(incident_id: int, request: Request, _token=viewer) -> IncidentOut:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_incident(incident_id: int, app: App, _token: Viewer) -> IncidentOut:
+    with session_scope(app.engine) as session:
         rows = session.execute(_incidents().where(Incident.id == incident_id)).all()
         if not rows:
             raise Problem(404, f"no incident {incident_id}")
@@ -122,23 +123,18 @@ class PostedOut(BaseModel):
     status_code=201,
     summary="Post an update for the readers",
 )
-def post_incident_update(
-    incident_id: int, body: UpdateIn, request: Request, _token=editor
-) -> PostedOut:  # type: ignore[no-untyped-def]
-    state = request.app.state
+def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Editor) -> PostedOut:
     try:
         wait = timedelta(seconds=parse_duration(body.next_update))
     except ValueError as exc:
         raise Problem(422, str(exc), field="next_update") from None
-    now = state.clock()
+    now = app.clock()
     try:
-        told = post_update(
-            state.engine, incident_id, message=body.message, next_update=wait, now=now
-        )
+        told = post_update(app.engine, incident_id, message=body.message, next_update=wait, now=now)
     except LookupError:
         raise Problem(404, f"no incident {incident_id}") from None
-    state.metrics.promises.labels("kept_by_people").inc()
-    state.metrics.promises.labels("made").inc()
+    app.metrics.promises.labels("kept_by_people").inc()
+    app.metrics.promises.labels("made").inc()
     return PostedOut(
         deliveries=told, next_update_at=now + wait, warnings=_lint(body.message, "update")
     )
@@ -149,13 +145,10 @@ def post_incident_update(
     response_model=PostedOut,
     summary="Resolve: tell readers what was wrong, ask if it works",
 )
-def resolve_incident(
-    incident_id: int, body: ResolveIn, request: Request, _token=editor
-) -> PostedOut:  # type: ignore[no-untyped-def]
-    state = request.app.state
+def resolve_incident(incident_id: int, body: ResolveIn, app: App, _token: Editor) -> PostedOut:
     try:
-        told = resolve(state.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
-                       now=state.clock())  # fmt: skip
+        told = resolve(app.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
+                       now=app.clock())  # fmt: skip
     except LookupError:
         raise Problem(404, f"no incident {incident_id}") from None
     return PostedOut(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from monitor.api.auth import viewer
+from monitor.api.auth import Viewer
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas_watch import (
@@ -21,6 +21,7 @@ from monitor.api.schemas_watch import (
     SystemTimelineOut,
     TimelineOut,
 )
+from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import System
 
@@ -31,21 +32,20 @@ LONGEST_SPAN = timedelta(days=400)
 
 
 @router.get("", response_model=IntensityOut, summary="Every system's level at an instant")
-def get_intensity(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_intensity(
+    app: App,
+    _token: Viewer,
     at: datetime | None = Query(None, description="ISO 8601 with a zone; default now."),
-    _token=viewer,
 ) -> IntensityOut:
     require_zone("at", at)
-    state = request.app.state
-    when = at or state.clock()
-    index = state.intensity.current().index
-    systems = _watched(request)
+    when = at or app.clock()
+    index = app.intensity.current().index
+    systems = _watched(app)
     names = sorted(set(systems) | set(index.timelines))
     return IntensityOut(
         at=when,
         systems=[
-            SystemLevelOut.of(name, systems.get(name), index.at(name, when), state.site)
+            SystemLevelOut.of(name, systems.get(name), index.at(name, when), app.site)
             for name in names
         ],
     )
@@ -56,26 +56,25 @@ def get_intensity(  # type: ignore[no-untyped-def]
     response_model=TimelineOut,
     summary="Each system's levels over a span, as segments [start, end)",
 )
-def get_timeline(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_timeline(
+    app: App,
+    _token: Viewer,
     start: datetime | None = Query(None, alias="from", description="ISO 8601; default now."),
     end: datetime | None = Query(
         None, alias="to", description="ISO 8601; exclusive; default 60 days after from."
     ),
     system: str | None = Query(None, description="Only this system."),
-    _token=viewer,
 ) -> TimelineOut:
     require_zone("from", start)
     require_zone("to", end)
-    state = request.app.state
-    start = start or state.clock()
+    start = start or app.clock()
     end = end or start + DEFAULT_SPAN
     if end <= start:
         raise Problem(422, "to must be after from", field="to")
     if end - start > LONGEST_SPAN:
         raise Problem(422, f"the span is at most {LONGEST_SPAN.days} days", field="to")
-    index = state.intensity.current().index
-    systems = _watched(request)
+    index = app.intensity.current().index
+    systems = _watched(app)
     names = sorted(set(systems) | set(index.timelines))
     if system is not None:
         if system not in names:
@@ -95,6 +94,6 @@ def get_timeline(  # type: ignore[no-untyped-def]
     )
 
 
-def _watched(request: Request) -> dict[str, System]:
-    with session_scope(request.app.state.engine) as session:
+def _watched(app: AppState) -> dict[str, System]:
+    with session_scope(app.engine) as session:
         return {system.name: system for system in session.execute(select(System)).scalars()}

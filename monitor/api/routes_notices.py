@@ -12,14 +12,13 @@ from datetime import datetime
 from typing import Any
 
 import jinja2
-from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from calendars import Category
-from monitor.api.auth import editor, viewer
-from monitor.api.changes import notify_changed
+from monitor.api.auth import Editor, Viewer
 from monitor.api.problems import Problem
 from monitor.api.schemas_notices import (
     DELIVERY_STATUSES,
@@ -35,6 +34,7 @@ from monitor.api.schemas_notices import (
     TemplateIn,
     TemplateOut,
 )
+from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Delivery, Feedback, Occurrence, PeriodTarget
 from monitor.notices.compose import Composer
@@ -65,8 +65,8 @@ _CATEGORIES = tuple(category.value for category in Category)
 @router.get(
     "/audiences", response_model=list[AudienceOut], tags=["audiences"], summary="List audiences"
 )
-def get_audiences(request: Request, _token=viewer) -> list[AudienceOut]:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_audiences(app: App, _token: Viewer) -> list[AudienceOut]:
+    with session_scope(app.engine) as session:
         rows = session.execute(select(Audience).order_by(Audience.name)).scalars()
         return [AudienceOut.of(row) for row in rows if row.spec]
 
@@ -74,8 +74,8 @@ def get_audiences(request: Request, _token=viewer) -> list[AudienceOut]:  # type
 @router.get(
     "/audiences/{name}", response_model=AudienceOut, tags=["audiences"], summary="Show one audience"
 )
-def get_audience(name: str, request: Request, _token=viewer) -> AudienceOut:  # type: ignore[no-untyped-def]
-    return _audience_view(request.app.state.engine, name)
+def get_audience(name: str, app: App, _token: Viewer) -> AudienceOut:
+    return _audience_view(app.engine, name)
 
 
 @router.post(
@@ -85,18 +85,17 @@ def get_audience(name: str, request: Request, _token=viewer) -> AudienceOut:  # 
     tags=["audiences"],
     summary="Create an audience",
 )
-def create_audience(spec: AudienceSpec, request: Request, _token=editor) -> AudienceOut:  # type: ignore[no-untyped-def]
-    state = request.app.state
+def create_audience(spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut:
     try:
-        with session_scope(state.engine) as session:
+        with session_scope(app.engine) as session:
             if _audience_row(session, spec.name) is not None:
                 raise _audience_exists(spec.name)
             row = Audience(name=spec.name, timezone=spec.timezone)
-            save_audience(session, row, spec, managed_by=API, now=state.clock())
+            save_audience(session, row, spec, managed_by=API, now=app.clock())
     except IntegrityError:  # created meanwhile by another request
         raise _audience_exists(spec.name) from None
-    notify_changed(request.app)
-    return _audience_view(state.engine, spec.name)
+    app.changed()
+    return _audience_view(app.engine, spec.name)
 
 
 @router.put(
@@ -105,9 +104,7 @@ def create_audience(spec: AudienceSpec, request: Request, _token=editor) -> Audi
     tags=["audiences"],
     summary="Replace an audience",
 )
-def replace_audience(  # type: ignore[no-untyped-def]
-    name: str, spec: AudienceSpec, request: Request, _token=editor
-) -> AudienceOut:
+def replace_audience(name: str, spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut:
     if spec.name != name:
         raise Problem(
             422,
@@ -115,22 +112,21 @@ def replace_audience(  # type: ignore[no-untyped-def]
             title="Invalid request",
             field="body.name",
         )
-    state = request.app.state
-    with session_scope(state.engine) as session:
+    with session_scope(app.engine) as session:
         row = _editable_audience(session, name)
-        save_audience(session, row, spec, managed_by=API, now=state.clock())
-    notify_changed(request.app)
-    return _audience_view(state.engine, name)
+        save_audience(session, row, spec, managed_by=API, now=app.clock())
+    app.changed()
+    return _audience_view(app.engine, name)
 
 
 @router.delete(
     "/audiences/{name}", status_code=204, tags=["audiences"], summary="Delete an audience"
 )
-def remove_audience(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def remove_audience(name: str, app: App, _token: Editor) -> Response:
+    with session_scope(app.engine) as session:
         row = _editable_audience(session, name)
         session.execute(delete(Audience).where(Audience.id == row.id))  # type: ignore[arg-type]
-    notify_changed(request.app)
+    app.changed()
     return Response(status_code=204)
 
 
@@ -174,8 +170,8 @@ def _audience_exists(name: str) -> Problem:
     tags=["templates"],
     summary="List uploaded template overrides",
 )
-def get_templates(request: Request, _token=viewer) -> list[TemplateOut]:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_templates(app: App, _token: Viewer) -> list[TemplateOut]:
+    with session_scope(app.engine) as session:
         return [TemplateOut.of(row) for row in list_overrides(session)]
 
 
@@ -185,29 +181,28 @@ def get_templates(request: Request, _token=viewer) -> list[TemplateOut]:  # type
     tags=["templates"],
     summary="Upload a template override; 201 when new, 200 when it replaced one",
 )
-def put_template(  # type: ignore[no-untyped-def]
+def put_template(
     kind: str,
     lang: str,
     body: TemplateIn,
-    request: Request,
     response: Response,
+    app: App,
+    _token: Editor,
     audience: str | None = Query(None, description="Only for this audience; default every one."),
     category: str | None = Query(None, description="Only for this category; default every one."),
-    _token=editor,
 ) -> TemplateOut:
     key = _template_key(kind, lang, audience, category)
     templates = TemplateSet(subject=body.subject, text=body.text, html=body.html)
     errors = validate_override(templates, kind=kind)
     if errors:
         raise _invalid_template(errors)
-    state = request.app.state
-    with session_scope(state.engine) as session:
+    with session_scope(app.engine) as session:
         if audience is not None and find_audience(session, audience) is None:
             raise _no_audience(audience)
-        row, created = save_override(session, key, templates, now=state.clock())
+        row, created = save_override(session, key, templates, now=app.clock())
         saved = TemplateOut.of(row)
     response.status_code = 201 if created else 200
-    reload_renderer(request.app)
+    reload_renderer(app)
     return saved
 
 
@@ -217,19 +212,19 @@ def put_template(  # type: ignore[no-untyped-def]
     tags=["templates"],
     summary="Delete a template override",
 )
-def remove_template(  # type: ignore[no-untyped-def]
+def remove_template(
     kind: str,
     lang: str,
-    request: Request,
+    app: App,
+    _token: Editor,
     audience: str | None = Query(None),
     category: str | None = Query(None),
-    _token=editor,
 ) -> Response:
     key = _template_key(kind, lang, audience, category)
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         if not delete_override(session, key):
             raise Problem(404, f"no {_describe(key)} override")
-    reload_renderer(request.app)
+    reload_renderer(app)
     return Response(status_code=204)
 
 
@@ -242,11 +237,11 @@ def current_renderer(engine: Engine, *, language: str | None = None) -> NoticeRe
     return NoticeRenderer(templates_dir() / "notices", overrides)
 
 
-def reload_renderer(app: FastAPI) -> None:
+def reload_renderer(app: AppState) -> None:
     """Make the running notice service render with the overrides as stored now."""
-    notices = app.state.notices
+    notices = app.notices
     if notices is not None:
-        renderer = current_renderer(app.state.engine)
+        renderer = current_renderer(app.engine)
         notices.renderer = renderer
         notices.worker.compose.renderer = renderer
 
@@ -311,7 +306,12 @@ class _InLanguage(NoticeRenderer):
     tags=["notices"],
     summary="Render a notice as an audience's first member would get it, with lint findings",
 )
-def preview_notice(body: PreviewIn, request: Request, _token=viewer) -> PreviewOut:  # type: ignore[no-untyped-def]
+def preview_notice(body: PreviewIn, app: App, _token: Viewer) -> PreviewOut:
+    return render_preview(app, body)
+
+
+def render_preview(app: AppState, body: PreviewIn) -> PreviewOut:
+    """The notice ``body`` asks for, as its audience's first member would get it."""
     if body.kind not in PREVIEW_KINDS:
         why = (
             "incident notices come from incidents" if body.kind in KINDS else "unknown notice kind"
@@ -319,12 +319,11 @@ def preview_notice(body: PreviewIn, request: Request, _token=viewer) -> PreviewO
         raise _invalid(
             "body.kind", f"{why}: {body.kind!r}; expected one of {', '.join(PREVIEW_KINDS)}"
         )
-    state = request.app.state
-    with session_scope(state.engine) as session:
+    with session_scope(app.engine) as session:
         spec = find_audience(session, body.audience)
         if spec is None:
             raise _no_audience(body.audience)
-        occurrence_id = _occurrence_to_preview(session, body, state.clock())
+        occurrence_id = _occurrence_to_preview(session, body, app.clock())
     member = spec.members[0] if spec.members else None
     name = member.name if member else "Reader"
     address = (member.email or member.chat) if member else "reader@example.com"
@@ -340,10 +339,10 @@ def preview_notice(body: PreviewIn, request: Request, _token=viewer) -> PreviewO
         occurrence_id,
         None,
         1,
-        state.clock(),
+        app.clock(),
     )
-    renderer = current_renderer(state.engine, language=body.lang)
-    composer = Composer(state.engine, state.settings, renderer, clock=state.clock, preview=True)
+    renderer = current_renderer(app.engine, language=body.lang)
+    composer = Composer(app.engine, app.settings, renderer, clock=app.clock, preview=True)
     try:
         message = composer.compose(claim)
     except (jinja2.TemplateError, LookupError, TypeError, ValueError) as exc:
@@ -414,14 +413,14 @@ def _findings(found: list[Any], body_part: str) -> list[FindingOut]:
     tags=["deliveries"],
     summary="List deliveries, newest due first",
 )
-def get_deliveries(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_deliveries(
+    app: App,
+    _token: Viewer,
     status: str | None = Query(None, description=f"One of {', '.join(DELIVERY_STATUSES)}."),
     audience: str | None = Query(None),
     kind: str | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
-    _token=viewer,
 ) -> list[DeliveryOut]:
     if status is not None and status not in DELIVERY_STATUSES:
         raise _invalid(
@@ -436,7 +435,7 @@ def get_deliveries(  # type: ignore[no-untyped-def]
         if value is not None:
             query = query.where(column == value)
     query = query.order_by(Delivery.due_at.desc(), Delivery.id.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined,union-attr]
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         return [DeliveryOut.of(row) for row in session.execute(query).scalars()]
 
 
@@ -446,8 +445,8 @@ def get_deliveries(  # type: ignore[no-untyped-def]
     tags=["deliveries"],
     summary="How many deliveries are in each status",
 )
-def get_delivery_summary(request: Request, _token=viewer) -> DeliverySummaryOut:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_delivery_summary(app: App, _token: Viewer) -> DeliverySummaryOut:
+    with session_scope(app.engine) as session:
         counts = dict(
             session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
         )  # type: ignore[arg-type]
@@ -464,19 +463,19 @@ def get_delivery_summary(request: Request, _token=viewer) -> DeliverySummaryOut:
     tags=["feedback"],
     summary="The readers' answers, newest first, with a count of each",
 )
-def get_feedback(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_feedback(
+    app: App,
+    _token: Viewer,
     audience: str | None = Query(None),
     occurrence_id: int | None = Query(None),
     limit: int = Query(500, ge=1, le=5000),
-    _token=viewer,
 ) -> FeedbackListOut:
     where = []
     if audience is not None:
         where.append(Feedback.audience == audience)
     if occurrence_id is not None:
         where.append(Feedback.occurrence_id == occurrence_id)
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         counts = session.execute(
             select(Feedback.answer, func.count()).where(*where).group_by(Feedback.answer)
         ).all()  # type: ignore[arg-type]

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
 from calendars import Category
-from monitor.api.auth import viewer
+from monitor.api.auth import Viewer
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas import OccurrenceOut, PeriodOut
+from monitor.api.state import App
 from monitor.db.engine import session_scope
 from monitor.store.queries import OccurrenceFilter, list_occurrences, list_periods
 
@@ -18,15 +19,15 @@ router = APIRouter(prefix="/api/v1", tags=["periods"])
 
 
 @router.get("/periods", response_model=list[PeriodOut], summary="List critical periods")
-def get_periods(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_periods(
+    app: App,
+    _token: Viewer,
     calendar: str | None = None,
     category: Category | None = None,
     system: str | None = None,
     audience: str | None = None,
-    _token=viewer,
 ) -> list[PeriodOut]:
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         rows = list_periods(
             session,
             calendar=calendar,
@@ -42,8 +43,9 @@ def get_periods(  # type: ignore[no-untyped-def]
     response_model=list[OccurrenceOut],
     summary="List occurrences overlapping a time range",
 )
-def get_occurrences(  # type: ignore[no-untyped-def]
-    request: Request,
+def get_occurrences(
+    app: App,
+    _token: Viewer,
     start: datetime | None = Query(None, alias="from", description="ISO 8601 with a zone."),
     end: datetime | None = Query(None, alias="to", description="ISO 8601 with a zone; exclusive."),
     category: Category | None = None,
@@ -52,7 +54,6 @@ def get_occurrences(  # type: ignore[no-untyped-def]
     calendar: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
     offset: int = Query(0, ge=0),
-    _token=viewer,
 ) -> list[OccurrenceOut]:
     require_zone("from", start)
     require_zone("to", end)
@@ -68,5 +69,5 @@ def get_occurrences(  # type: ignore[no-untyped-def]
         limit=limit,
         offset=offset,
     )
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(app.engine) as session:
         return [OccurrenceOut.of(row) for row in list_occurrences(session, where)]

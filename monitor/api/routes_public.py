@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
 from monitor.notices.compose import ALERT as ALERT_KIND
@@ -25,21 +26,23 @@ router = APIRouter(include_in_schema=False)
 
 
 def _links(request: Request) -> Links:
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     return Links(settings.signing_key(), settings.public_url)
 
 
 def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    html = request.app.state.pages.get_template(f"pages/{name}.html").render(**context)
+    html = state_of(request).pages.get_template(f"pages/{name}.html").render(**context)
     return HTMLResponse(html, status_code=status)
 
 
 def _bad_link(request: Request, error: BadLink) -> HTMLResponse:
     return HTMLResponse(
-        request.app.state.pages.from_string(
+        state_of(request)
+        .pages.from_string(
             '{% extends "pages/base.html" %}{% block main %}<h1>This link does not work</h1>'
             '<p class="lead">{{ reason }}. Please answer the notice by email instead.</p>{% endblock %}'
-        ).render(reason=str(error).capitalize()),
+        )
+        .render(reason=str(error).capitalize()),
         status_code=400,
     )
 
@@ -68,14 +71,14 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
     )
     comment = str(form.get("comment") or "")[:2000]
     contact = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
-    request.app.state.metrics.feedback.labels(answer).inc()
+    state_of(request).metrics.feedback.labels(answer).inc()
     return _page(request, "feedback", answer=answer, done=True, contact_name=contact)
 
 
 def _store_feedback(
     request: Request, key: str, answer: str, rating: int | None, comment: str
 ) -> str | None:
-    state = request.app.state
+    state = state_of(request)
     now = state.clock()
     with session_scope(state.engine) as session:
         delivery = session.execute(
@@ -125,7 +128,7 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
         audience, address = _links(request).read_unsubscribe(token)
     except BadLink as error:
         return _bad_link(request, error)
-    state = request.app.state
+    state = state_of(request)
     with session_scope(state.engine) as session:
         known = session.execute(
             select(Unsubscribe.id).where(Unsubscribe.audience == audience, Unsubscribe.recipient_address == address)

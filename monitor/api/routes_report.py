@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Level
+from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, ProblemReport
 from monitor.notices.report import REPORT
@@ -69,7 +70,7 @@ def new_reference() -> str:
 
 
 def _now(request: Request) -> Now:
-    state = request.app.state
+    state = state_of(request)
     loaded = state.intensity.current()
     titles: list[str] = []
     words: list[str] = []
@@ -93,8 +94,10 @@ def _plain_list(items: list[str]) -> str:
 
 
 def _page(request: Request, status: int = 200, **context: object) -> HTMLResponse:
-    html = request.app.state.pages.get_template("pages/report.html").render(
-        questions=QUESTIONS, **context
+    html = (
+        state_of(request)
+        .pages.get_template("pages/report.html")
+        .render(questions=QUESTIONS, **context)
     )
     return HTMLResponse(html, status_code=status)
 
@@ -125,7 +128,7 @@ async def report_problem(request: Request) -> HTMLResponse:
 
 def _store(request: Request, answers: dict[str, str], period: str, client: str) -> str | None:
     """Store the report and queue it for the helpdesk; None when the address sent too many."""
-    state = request.app.state
+    state = state_of(request)
     at: datetime = state.clock()
     helpdesk: str | None = state.settings.helpdesk
     with session_scope(state.engine) as session:

@@ -23,12 +23,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Level
+from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident, System
 from monitor.store.queries import OccurrenceFilter, list_occurrences
@@ -95,7 +96,7 @@ class StatusCache:
         page = self._page
         return page if page is not None and page.bucket == bucket else None
 
-    def build(self, app: FastAPI, bucket: int) -> CachedPage:
+    def build(self, app: AppState, bucket: int) -> CachedPage:
         with self._lock:  # requests arriving while it is built wait for it, not build it again
             page = self.get(bucket)
             if page is None:
@@ -110,18 +111,16 @@ def bucket_of(now: datetime) -> int:
     return int(now.timestamp()) // BUCKET_SECONDS
 
 
-def status_cache(app: FastAPI) -> StatusCache:
-    cache = getattr(app.state, "status_cache", None)
-    if cache is None:
-        cache = app.state.status_cache = StatusCache()
-    return cache  # type: ignore[no-any-return]
+def status_cache(app: AppState) -> StatusCache:
+    if app.status_cache is None:
+        app.status_cache = StatusCache()
+    return app.status_cache
 
 
 @router.get("/status")
-async def status_page(request: Request) -> Response:
-    app = request.app
+async def status_page(request: Request, app: App) -> Response:
     cache = status_cache(app)
-    bucket = bucket_of(app.state.clock())
+    bucket = bucket_of(app.clock())
     page = cache.get(bucket) or await run_in_threadpool(cache.build, app, bucket)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": page.etag}
     if _matches(request.headers.get("if-none-match"), page.etag):
@@ -136,15 +135,14 @@ def _matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-def render_status(app: FastAPI) -> str:
-    state = app.state
+def render_status(app: AppState) -> str:
     snapshot = build_snapshot(
-        state.engine,
-        state.intensity.current(),
-        now=state.clock(),
-        zone=ZoneInfo(state.settings.timezone),
+        app.engine,
+        app.intensity.current(),
+        now=app.clock(),
+        zone=ZoneInfo(app.settings.timezone),
     )
-    return str(state.pages.get_template("pages/status.html").render(status=snapshot))
+    return str(app.pages.get_template("pages/status.html").render(status=snapshot))
 
 
 def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo) -> Snapshot:

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from monitor.api.auth import editor, viewer
-from monitor.api.changes import notify_changed
+from monitor.api.auth import Editor, Viewer
 from monitor.api.problems import Problem
 from monitor.api.schemas_watch import SystemOut
+from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import CheckResult, Incident, System
 from monitor.site import SystemSpec
@@ -27,37 +27,34 @@ SITE_MANAGED = "managed by the site file; change it there"
 
 
 @router.get("", response_model=list[SystemOut], summary="List systems with their level now")
-def get_systems(request: Request, _token=viewer) -> list[SystemOut]:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def get_systems(app: App, _token: Viewer) -> list[SystemOut]:
+    with session_scope(app.engine) as session:
         systems = list(session.execute(select(System).order_by(System.name)).scalars())
-        return _views(request, session, systems)
+        return _views(app, session, systems)
 
 
 @router.get("/{name}", response_model=SystemOut, summary="Show one system")
-def get_system(name: str, request: Request, _token=viewer) -> SystemOut:  # type: ignore[no-untyped-def]
-    return _view(request, name)
+def get_system(name: str, app: App, _token: Viewer) -> SystemOut:
+    return _view(app, name)
 
 
 @router.post("", response_model=SystemOut, status_code=201, summary="Create a system")
-def create_system(spec: SystemSpec, request: Request, _token=editor) -> SystemOut:  # type: ignore[no-untyped-def]
+def create_system(spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     _distinct_checks(spec)
-    state = request.app.state
     try:
-        with session_scope(state.engine) as session:
+        with session_scope(app.engine) as session:
             if find_system(session, spec.name) is not None:
                 raise _exists(spec.name)
             system = System(name=spec.name, plain_name=spec.plain_name)
-            save_system(session, system, spec, managed_by=API, now=state.clock())
+            save_system(session, system, spec, managed_by=API, now=app.clock())
     except IntegrityError:  # created meanwhile by another request
         raise _exists(spec.name) from None
-    notify_changed(request.app)
-    return _view(request, spec.name)
+    app.changed()
+    return _view(app, spec.name)
 
 
 @router.put("/{name}", response_model=SystemOut, summary="Replace a system and its checks")
-def replace_system(  # type: ignore[no-untyped-def]
-    name: str, spec: SystemSpec, request: Request, _token=editor
-) -> SystemOut:
+def replace_system(name: str, spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     if spec.name != name:
         raise Problem(
             422,
@@ -66,41 +63,39 @@ def replace_system(  # type: ignore[no-untyped-def]
             field="body.name",
         )
     _distinct_checks(spec)
-    state = request.app.state
-    with session_scope(state.engine) as session:
+    with session_scope(app.engine) as session:
         system = _editable(session, name)
-        save_system(session, system, spec, managed_by=API, now=state.clock())
-    notify_changed(request.app)
-    return _view(request, name)
+        save_system(session, system, spec, managed_by=API, now=app.clock())
+    app.changed()
+    return _view(app, name)
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a system with its checks")
-def remove_system(name: str, request: Request, _token=editor) -> Response:  # type: ignore[no-untyped-def]
-    with session_scope(request.app.state.engine) as session:
+def remove_system(name: str, app: App, _token: Editor) -> Response:
+    with session_scope(app.engine) as session:
         system = _editable(session, name)
         session.execute(delete(System).where(System.id == system.id))  # type: ignore[arg-type]
-    notify_changed(request.app)
+    app.changed()
     return Response(status_code=204)
 
 
-def _view(request: Request, name: str) -> SystemOut:
-    with session_scope(request.app.state.engine) as session:
+def _view(app: AppState, name: str) -> SystemOut:
+    with session_scope(app.engine) as session:
         system = find_system(session, name)
         if system is None:
             raise _missing(name)
-        (view,) = _views(request, session, [system])
+        (view,) = _views(app, session, [system])
     return view
 
 
-def _views(request: Request, session: Session, systems: Sequence[System]) -> list[SystemOut]:
+def _views(app: AppState, session: Session, systems: Sequence[System]) -> list[SystemOut]:
     """Each system with its checks, their last results and its open incidents: four queries."""
-    state = request.app.state
     ids = [system.id or 0 for system in systems]
     checks = checks_of(session, ids)
     latest = _latest_results(session, [c.id or 0 for found in checks.values() for c in found])
     open_incidents = _open_incidents(session, ids)
-    index = state.intensity.current().index
-    now = state.clock()
+    index = app.intensity.current().index
+    now = app.clock()
     return [
         SystemOut.of_system(
             system,
@@ -108,7 +103,7 @@ def _views(request: Request, session: Session, systems: Sequence[System]) -> lis
             latest,
             open_incidents.get(system.id or 0, 0),
             index.at(system.name, now),
-            state.site,
+            app.site,
         )
         for system in systems
     ]

@@ -26,9 +26,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from calendars import CalendarError, Level, ParsedCalendar
-from monitor.api.changes import notify_changed
 from monitor.api.problems import Problem
-from monitor.api.routes_notices import preview_notice
+from monitor.api.routes_notices import render_preview
 from monitor.api.schemas_notices import PREVIEW_KINDS, PreviewIn
 from monitor.api.session import (
     UiSession,
@@ -39,6 +38,7 @@ from monitor.api.session import (
     signin_nonce,
     start_session,
 )
+from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, Delivery, Incident, System
@@ -81,7 +81,7 @@ KIND_LABELS = {
 
 
 def _zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(request.app.state.settings.timezone)
+    return ZoneInfo(state_of(request).settings.timezone)
 
 
 MESSAGE_PAGE = """{% extends "pages/base.html" %}{% block title %}{{ heading }} · closewatch{% endblock %}
@@ -106,7 +106,7 @@ def _render(
         local = moment.astimezone(zone)
         return f"{local:%a} {local.day} {local:%b %Y}" + (f", {local:%H:%M}" if with_time else "")
 
-    pages = request.app.state.pages
+    pages = state_of(request).pages
     template = pages.from_string(inline) if inline else pages.get_template(f"pages/{name}.html")
     html = template.render(
         user=who,
@@ -200,7 +200,7 @@ async def signin(request: Request) -> Response:
             error="The sign-in form had expired. Please paste your token again.",
         )  # fmt: skip
     secret = str(form.get("token") or "").strip()
-    state = request.app.state
+    state = state_of(request)
     with session_scope(state.engine) as session:
         token = authenticate(session, secret) if secret else None
         if token is not None:
@@ -234,7 +234,7 @@ def dashboard(request: Request) -> Response:
     who = _gate(request, Role.VIEWER)
     if isinstance(who, Response):
         return who
-    state = request.app.state
+    state = state_of(request)
     now = state.clock()
     with session_scope(state.engine) as session:
         calendars = session.execute(select(func.count()).select_from(Calendar)).scalar_one()
@@ -330,7 +330,7 @@ def calendars_page(request: Request, imported: str = "", deleted: str = "") -> R
 def _calendars(
     request: Request, who: UiSession, *, status: int = 200, error: str = "", **context: Any
 ) -> HTMLResponse:
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(state_of(request).engine) as session:
         rows = list_calendars(session)
         for row in rows:
             session.expunge(row.calendar)
@@ -354,7 +354,7 @@ async def _small_form(request: Request) -> FormData:
 
 async def _posted_upload(request: Request, who: UiSession) -> _Upload | Response:
     """The upload in the posted form, once its CSRF token checks out; or the page saying why not."""
-    limit = request.app.state.settings.max_upload_bytes
+    limit = state_of(request).settings.max_upload_bytes
     try:
         async with request.form(max_files=1, max_fields=8, max_part_size=limit * 2 + 1024) as form:
             if not csrf_valid(request, who.nonce, form.get("csrf")):
@@ -406,7 +406,7 @@ async def calendar_preview(request: Request) -> Response:
     upload = await _posted_upload(request, who)
     if isinstance(upload, Response):
         return upload
-    state = request.app.state
+    state = state_of(request)
     now = state.clock()
     try:
         horizon = horizon_for(state.settings, now)
@@ -471,14 +471,14 @@ async def calendar_import(request: Request) -> Response:
     upload = await _posted_upload(request, who)
     if isinstance(upload, Response):
         return upload
-    state = request.app.state
+    state = state_of(request)
     try:
         await run_in_threadpool(
             import_calendar, state.engine, state.settings, upload.request, now=state.clock()
         )
     except (CalendarError, ValueError, Problem) as exc:
         return _calendars(request, who, status=422, error=_one_line(exc))
-    notify_changed(request.app)
+    state_of(request).changed()
     return _see(f"/calendars?imported={quote(upload.request.source.name)}")
 
 
@@ -490,13 +490,13 @@ async def calendar_delete(name: str, request: Request) -> Response:
     form = await _small_form(request)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return _csrf_refused(request, who)
-    with session_scope(request.app.state.engine) as session:
+    with session_scope(state_of(request).engine) as session:
         calendar = find_calendar(session, name)
         if calendar is not None:
             delete_calendar(session, calendar)
     if calendar is None:
         return _calendars(request, who, status=404, error=f"There is no calendar named “{name}”.")
-    notify_changed(request.app)
+    state_of(request).changed()
     return _see(f"/calendars?deleted={quote(name)}")
 
 
@@ -510,7 +510,7 @@ def notice_preview(
     who = _gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    state = request.app.state
+    state = state_of(request)
     now = state.clock()
     with session_scope(state.engine) as session:
         audiences = [row.name for row in session.execute(select(Audience).order_by(Audience.name)).scalars() if row.spec]  # fmt: skip
@@ -523,7 +523,7 @@ def notice_preview(
         occurrence_id = int(occurrence) if occurrence.isdigit() else None
         try:
             body = PreviewIn(kind=kind, audience=audience, occurrence_id=occurrence_id)
-            preview = preview_notice(body, request, _token=None)
+            preview = render_preview(state_of(request), body)
         except Problem as exc:
             error = _one_line(exc)
     return _render(

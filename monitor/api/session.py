@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
+from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
 from monitor.roles import Role
@@ -55,7 +56,7 @@ def read_session(request: Request) -> UiSession | None:
     value = request.cookies.get(COOKIE)
     if not value:
         return None
-    state = request.app.state
+    state = state_of(request)
     try:
         data = _sessions(state.settings).loads(value, max_age=LIFETIME_SECONDS)
         token_id, role, nonce = int(data["t"]), Role(data["r"]), str(data["n"])
@@ -70,7 +71,7 @@ def read_session(request: Request) -> UiSession | None:
 
 
 def start_session(response: Response, request: Request, token: ApiToken) -> None:
-    settings = request.app.state.settings
+    settings = state_of(request).settings
     value = _sessions(settings).dumps(
         {"t": token.id, "r": token.role, "n": secrets.token_urlsafe(16)}
     )
@@ -101,14 +102,14 @@ def signin_nonce(request: Request, response: Response) -> str:
         max_age=PRE_LIFETIME_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=_secure(request.app.state.settings),
+        secure=_secure(state_of(request).settings),
         path="/",
     )
     return nonce
 
 
 def csrf_token(request: Request, nonce: str) -> str:
-    return str(_csrf(request.app.state.settings).dumps(nonce))
+    return str(_csrf(state_of(request).settings).dumps(nonce))
 
 
 def csrf_valid(request: Request, nonce: str | None, submitted: object) -> bool:
@@ -116,7 +117,7 @@ def csrf_valid(request: Request, nonce: str | None, submitted: object) -> bool:
     if not nonce or not isinstance(submitted, str) or not submitted:
         return False
     try:
-        value = _csrf(request.app.state.settings).loads(submitted)
+        value = _csrf(state_of(request).settings).loads(submitted)
     except BadSignature:
         return False
     return isinstance(value, str) and secrets.compare_digest(value, nonce)

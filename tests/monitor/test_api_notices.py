@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.api import create_app
+from monitor.api.state import app_state
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Delivery, Feedback
 from monitor.settings import Settings
@@ -315,7 +316,8 @@ async def test_the_running_notice_service_renders_with_a_new_override(
         response = await client.put("/api/v1/templates/heads_up/en", headers=editor, json=OVERRIDE)
 
     assert response.status_code == 201, response.text
-    notices = app.state.notices
+    notices = app_state(app).notices
+    assert notices is not None
     assert notices.worker.compose.renderer is notices.renderer
     rendered = notices.renderer.render("heads_up", sample_context("heads_up"), lang="en")
     assert rendered.subject == "Heads-up from Dana Weber: month-end closing"

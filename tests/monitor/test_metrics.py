@@ -7,6 +7,7 @@ import subprocess
 import httpx
 from sqlalchemy import Engine
 
+from monitor.api.state import app_state
 from monitor.checks.base import Outcome, Status
 from monitor.db.engine import session_scope
 from monitor.db.models import System
@@ -30,7 +31,7 @@ async def test_metrics_carry_levels_periods_and_checks_and_pass_promtool(
     # 25 Nov 09:00 UTC (the test clock) is two working days before the close
     # of 27 Nov, so sap-fi is elevated by the ramp.
     await upload(client, editor, ics(MONTH_END), name="finance")
-    client._transport.app.state.metrics.record_check("sap-fi", "web", Status.DOWN, 0.2)  # type: ignore[attr-defined]
+    app_state(client._transport.app).metrics.record_check("sap-fi", "web", Status.DOWN, 0.2)  # type: ignore[attr-defined]
 
     text = await scrape(client)
 

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select
 
 from monitor.api import create_app
 from monitor.api.routes_status import status_cache
+from monitor.api.state import app_state
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, System
 from monitor.settings import Settings
@@ -168,7 +169,7 @@ async def test_one_snapshot_per_thirty_seconds(
 ) -> None:
     system_id = await _site(app_client, editor, engine)
     clock.now = NOW + timedelta(seconds=1)
-    cache = status_cache(app_client.app)  # type: ignore[attr-defined]
+    cache = status_cache(app_state(app_client.app))  # type: ignore[attr-defined]
     before = (await app_client.get("/status")).text
     with session_scope(engine) as session:
         for incident in session.execute(

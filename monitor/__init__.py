@@ -1,0 +1,1 @@
+"""closewatch, the service: settings, storage, intensity, checks, notices, the API and the CLI."""
