@@ -8,9 +8,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Replicas starting together upgrade one after the other ("cwmigr" in ASCII, closewatch's own).
+MIGRATION_LOCK = 0x63776D696772
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -25,9 +27,14 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision``; a no-op when it is already there."""
+    """Bring the schema up to ``revision``; a no-op when it is already there.
+
+    On PostgreSQL a transaction-level advisory lock makes replicas that start at
+    the same moment take turns: the first migrates, the others then find nothing to do."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
