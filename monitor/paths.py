@@ -1,13 +1,7 @@
-"""Where the bundled templates are, installed or in a checkout."""
+"""Where the bundled templates are, installed or in a checkout (see :mod:`notifiers.paths`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from notifiers.paths import templates_dir
 
-_HERE = Path(__file__).resolve().parent
-
-
-def templates_dir() -> Path:
-    """``monitor/_templates`` in an installed wheel, else the repository's ``templates/``."""
-    packaged = _HERE / "_templates"
-    return packaged if packaged.is_dir() else _HERE.parent / "templates"
+__all__ = ["templates_dir"]

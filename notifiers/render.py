@@ -16,7 +16,9 @@ first in the reader's language and then, if nothing matched, in ``en``:
 6. default ``<lang>/<kind>/``
 
 Defaults are trusted and render in a plain Jinja environment; overrides render
-in :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`. Both use
+in :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`. The HTML defaults
+extend one shared frame, ``layout.html``; overrides may extend it too, through
+a read-only loader that reaches the shipped layouts and no other file. Both use
 ``StrictUndefined`` (a misspelt name fails instead of printing nothing; in the
 sandbox this also makes a refused attribute raise ``SecurityError`` where
 ``ChainableUndefined`` would print an empty string and hide the attempt),
@@ -57,8 +59,9 @@ midnight shows the day before, otherwise the day and the time), ``minutes``
 from __future__ import annotations
 
 import copy
+import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -70,10 +73,11 @@ from babel.dates import format_date, format_skeleton, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
-from jinja2 import meta
+from jinja2 import meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from notifiers.kinds import KINDS
+from notifiers.paths import templates_dir
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -91,6 +95,7 @@ __all__ = [
 PARTS = ("subject", "text", "html")
 FALLBACK_LANGUAGE = "en"
 _FILES = {"subject": "subject.txt", "text": "text.txt", "html": "html.html"}
+LAYOUTS = frozenset({"layout.html"})  # the shipped files an override may extend
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9_]+$")
 
 # Plain noun phrases: "Month-end closing starts on ...", "ist bei Ihnen Inventur".
@@ -267,18 +272,53 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
-def _sandbox(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=autoescape, **_OPTIONS)
+class LayoutLoader(jinja2.BaseLoader):
+    """Read-only access to the shipped layouts, and to nothing else.
+
+    The sandbox loads templates through it, so an override can say
+    ``{% extends "layout.html" %}`` but never include or extend another file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        if template not in LAYOUTS:
+            raise jinja2.TemplateNotFound(template)
+        path = self.directory / template
+        try:
+            source, mtime = path.read_text(encoding="utf-8"), path.stat().st_mtime
+        except FileNotFoundError:
+            raise jinja2.TemplateNotFound(template) from None
+        return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
+
+
+@functools.cache
+def _sandbox(defaults_dir: Path, *, autoescape: bool) -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        loader=LayoutLoader(defaults_dir), autoescape=autoescape, **_OPTIONS
+    )
     env.filters.update(FILTERS)
     return env
 
 
-_SANDBOX_TEXT = _sandbox(autoescape=False)
-_SANDBOX_HTML = _sandbox(autoescape=True)
+def _sandbox_for(part: str, defaults_dir: Path) -> ImmutableSandboxedEnvironment:
+    return _sandbox(defaults_dir, autoescape=part == "html")
 
 
-def _sandbox_for(part: str) -> ImmutableSandboxedEnvironment:
-    return _SANDBOX_HTML if part == "html" else _SANDBOX_TEXT
+@functools.cache
+def _layout_names(defaults_dir: Path) -> frozenset[str]:
+    """Names the layouts set (the styles), which a template extending one may use."""
+    env = _sandbox(defaults_dir, autoescape=True)
+    names: set[str] = set()
+    for layout in LAYOUTS:
+        try:
+            tree = env.parse(LayoutLoader(defaults_dir).get_source(env, layout)[0])
+        except jinja2.TemplateNotFound:
+            continue
+        names |= {node.name for node in tree.find_all(nodes.Name) if node.ctx == "store"}
+    return frozenset(names)
 
 
 # --- the renderer --------------------------------------------------------------------------
@@ -352,7 +392,8 @@ class NoticeRenderer:
         compiled = self._compiled.get((key, part))
         if compiled is None:
             source = getattr(self._overrides[key], part)
-            compiled = self._compiled[(key, part)] = _sandbox_for(part).from_string(source)
+            env = _sandbox_for(part, self._defaults_dir)
+            compiled = self._compiled[(key, part)] = env.from_string(source)
         return compiled
 
 
@@ -511,20 +552,24 @@ def sample_context(
     return ctx
 
 
-def validate_override(template_set: TemplateSet, *, kind: str | None = None) -> list[str]:
+def validate_override(
+    template_set: TemplateSet, *, kind: str | None = None, defaults_dir: Path | None = None
+) -> list[str]:
     """Every problem in an uploaded template set, as "part: line N: what"; empty if fine.
 
     Each part is compiled in the sandbox, checked for names the context does not
     have, and rendered with a full and a sparse sample context (for ``kind``
-    when given, so a heads-up that uses ``incident`` is refused).
+    when given, so a heads-up that uses ``incident`` is refused). ``defaults_dir``
+    holds the layouts a part may extend (default: the shipped notice templates).
     """
     if kind is not None and kind not in KINDS:
         return [f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}"]
+    defaults_dir = (defaults_dir or templates_dir() / "notices").resolve()
     samples = [sample_context(kind), sample_context(kind, sparse=True)]
-    known = set(samples[0])
+    known = set(samples[0]) | _layout_names(defaults_dir)
     errors: list[str] = []
     for part in PARTS:
-        env = _sandbox_for(part)
+        env = _sandbox_for(part, defaults_dir)
         source = getattr(template_set, part)
         try:
             template = env.from_string(source)
@@ -542,6 +587,10 @@ def validate_override(template_set: TemplateSet, *, kind: str | None = None) -> 
                 template.render(sample)
             except SecurityError as exc:
                 errors.append(f"{part}: line {_template_line(exc)}: not allowed: {exc}")
+            except jinja2.TemplateNotFound as exc:
+                shipped = ", ".join(sorted(LAYOUTS))
+                errors.append(f"{part}: line {_template_line(exc)}: {exc.name!r} cannot be used; "
+                              f"a template may extend only {shipped}")  # fmt: skip
             except Exception as exc:  # anything a template can raise is a reason to refuse it
                 errors.append(f"{part}: line {_template_line(exc)}: {exc}")
     return list(dict.fromkeys(errors))

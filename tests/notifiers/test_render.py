@@ -426,6 +426,49 @@ def test_a_branch_only_taken_with_empty_links_is_tried_too() -> None:
     assert validate_override(template_set) == ["text: line 1: 'dict object' has no attribute 'fax'"]
 
 
+# --- the shared layout ---------------------------------------------------------------------
+
+
+def test_every_html_default_extends_the_one_layout_and_repeats_no_frame() -> None:
+    defaults = sorted(DEFAULTS.glob("*/*/html.html"))
+    assert len(defaults) == len(LANGUAGES) * len(KINDS)
+    for path in defaults:
+        source = path.read_text()
+        assert source.startswith('{% extends "layout.html" %}'), path
+        assert "<table" not in source and "<html" not in source and "<body" not in source, path
+
+
+def test_an_override_may_extend_the_shipped_layout(tmp_path: Path) -> None:
+    template_set = TemplateSet(
+        subject="{{ period.category_label|capfirst }}",
+        text="{{ systems|plain_list }}",
+        html='{% extends "layout.html" %}{% block title %}Heads-up{% endblock %}'
+        '{% block body %}<p style="{{ p }}">{{ systems|plain_list }}</p>{% endblock %}',
+    )
+    assert validate_override(template_set, kind="heads_up") == []
+    renderer = NoticeRenderer(DEFAULTS, {(None, None, "heads_up", "en"): template_set})
+
+    html = renderer.render("heads_up", sample_context("heads_up"), lang="en").html
+
+    assert "<title>Heads-up</title>" in html and "max-width:600px" in html
+    assert '<p style="margin:0 0 16px 0;' in html and "Unsubscribe</a>" in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '{% extends "en/heads_up/html.html" %}',
+        '{% include "../../pages/base.html" %}',
+        '{% import "/etc/passwd" as secrets %}',
+        '{% extends "layout.html/../en/heads_up/html.html" %}',
+    ],
+)
+def test_an_override_reaches_no_other_file(source: str) -> None:
+    errors = validate_override(TemplateSet(subject="ok", text="ok", html=source))
+    assert len(errors) == 1 and errors[0].startswith("html: line 1: ")
+    assert "a template may extend only layout.html" in errors[0]
+
+
 # --- Babel filters -------------------------------------------------------------------------
 
 FRIDAY = datetime(2026, 11, 27, 13, 30, tzinfo=UTC)
