@@ -40,6 +40,26 @@ from monitor.store.audiences import sync_site_audiences
 from monitor.store.systems import sync_site
 from monitor.watch.watcher import Watcher
 
+# Every route the service has, API and pages, in the order they are matched.
+ROUTERS = tuple(
+    module.router
+    for module in (
+        routes_calendars,
+        routes_periods,
+        routes_systems,
+        routes_intensity,
+        routes_notices,
+        routes_incidents,
+        routes_health,
+        routes_public,
+        routes_report,
+        routes_status,
+        routes_feed,
+        routes_pages,
+        routes_ui,
+    )
+)
+
 # Multipart framing and the small form fields ride on top of the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -96,20 +116,6 @@ def create_app(
     attach(app, state)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
-    for module in (
-        routes_calendars,
-        routes_periods,
-        routes_systems,
-        routes_intensity,
-        routes_notices,
-        routes_incidents,
-        routes_health,
-        routes_public,
-        routes_report,
-        routes_status,
-        routes_feed,
-        routes_pages,
-        routes_ui,
-    ):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
