@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -20,8 +21,10 @@ from monitor.cli.common import (
     ready_engine,
     settings,
 )
-from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_upload
 from monitor.timefmt import iso_z
+
+if TYPE_CHECKING:
+    from monitor.imports import ImportRequest
 
 app = typer.Typer(help="Preview and import business calendars.", no_args_is_help=True)
 
@@ -47,6 +50,8 @@ def preview(
     format: str | None = FORMAT,
 ) -> None:
     """Parse, classify and expand FILE without storing anything."""
+    from monitor.imports import horizon_for, parse_upload
+
     config = settings()
     zone = load_zone(timezone or config.timezone)
     default = horizon_for(config, now())
@@ -114,6 +119,8 @@ def _request(
     *,
     team: str = "",
 ) -> ImportRequest:
+    from monitor.imports import ImportRequest, UploadedSource
+
     source = UploadedSource(
         name=name,
         data=read_file(file),

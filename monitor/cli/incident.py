@@ -8,7 +8,6 @@ import typer
 
 from monitor.cli.common import UsageProblem, now, ready_engine, settings
 from monitor.intensity.policy import parse_duration
-from notifiers.linter import lint_message
 
 app = typer.Typer(
     help="Post incident updates and resolutions to the people affected.", no_args_is_help=True
@@ -70,6 +69,8 @@ def resolve_(
 
 
 def _warn(text: str, kind: str) -> None:
+    from notifiers.linter import lint_message
+
     for finding in lint_message(None, text, kind=kind):
         if finding.rule in ("jargon", "apology"):
             typer.echo(f"warning: {finding.message}", err=True)

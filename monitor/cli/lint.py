@@ -12,17 +12,17 @@ the run (exit status 2) before any output.
 
 from __future__ import annotations
 
-import email
-import email.policy
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from monitor.cli.common import UsageProblem, read_file, read_text
 from notifiers.kinds import KINDS
-from notifiers.linter import DEFAULT_JARGON, Finding, LintConfig, lint_message
+
+if TYPE_CHECKING:
+    from notifiers.linter import Finding, LintConfig
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +74,8 @@ def lint(
 
 
 def _config(jargon_file: Path | None, also: list[str]) -> LintConfig:
+    from notifiers.linter import DEFAULT_JARGON, LintConfig
+
     words = DEFAULT_JARGON
     if jargon_file is not None:
         lines = (line.strip() for line in read_text(jargon_file).splitlines())
@@ -100,6 +102,10 @@ def _read(path: Path, kind: str | None) -> _Notice:
 
 
 def _read_email(path: Path, kind: str | None) -> _Notice:
+    import email
+    import email.policy
+    from email.message import EmailMessage
+
     message = email.message_from_bytes(read_file(path), policy=email.policy.default)
     assert isinstance(message, EmailMessage)  # what the default policy makes
     subject = message["subject"]
@@ -121,6 +127,8 @@ def _kind_from_path(path: Path) -> str | None:
 
 
 def _lint(notice: _Notice, contact: str | None, config: LintConfig) -> list[Finding]:
+    from notifiers.linter import lint_message
+
     if notice.subject_only:
         return lint_message(notice.subject, "", config=config)
     return lint_message(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -149,6 +148,8 @@ def send(
     ),
 ) -> None:
     """Plan, then deliver everything due from the outbox, and stop when nothing is left."""
+    import asyncio
+
     from monitor.notices.sync import plan_and_sync
 
     config, engine, site = _ready()
