@@ -8,6 +8,10 @@ trigger a finding themselves, and in HTML only the visible text counts.
 Rules: ``jargon``, ``apology``, ``contact``, ``next-update`` (incident and
 update notices), ``subject-length`` and ``length``.
 
+``contact``: a template must use ``{{ contact.name }}``; a finished message must
+name ``contact_name`` when it is given, and whether or not it is, must not be
+signed by a team alone ("Regards, IT", "Your IT team", "Ihr IT-Team").
+
 A jargon entry is a word or phrase, matched as a whole word with an optional
 plural "s": case-insensitively when written in lower case ("kernel"), exactly
 otherwise ("SLA", "Basis"). An entry starting with ``re:`` is a regular
@@ -113,6 +117,19 @@ HIDDEN_HTML = re.compile(
 )
 TAG = re.compile(r"<[^>]*>")
 
+_CLOSING = (r"(?:(?:best|kind|warm)\s+)?regards|best(?:\s+wishes)?|thanks|thank\s+you|cheers"
+            r"|sincerely|(?:viele|beste|freundliche|liebe)\s+grüße|mit\s+freundlichen\s+grüßen"
+            r"|grüße|gruß|danke|vielen\s+dank")  # fmt: skip
+_TEAM = (r"(?:(?:your|the|ihr|ihre|euer|eure|das|die|vom|von)\s+)?"
+         r"(?:it|edv)?(?:[\s-]*(?:team|support|service[\s-]*desk|help[\s-]*desk|helpdesk"
+         r"|department|abteilung|operations|ops|administration))*")  # fmt: skip
+# A sign-off that names a team and no one in it: "Regards, IT", "Your IT team", "Ihr IT-Team".
+TEAM_SIGNOFF = re.compile(
+    rf"^(?:(?:{_CLOSING})\s*[,.!]?\s*)?(?=\S)(?:{_TEAM})\s*[.!]?$", re.IGNORECASE
+)
+CLOSING_ALONE = re.compile(rf"^(?:{_CLOSING})\s*[,.!]?$", re.IGNORECASE)
+FOOTER = re.compile(r"unsubscribe|no longer want|abmelden|nicht mehr erhalten", re.IGNORECASE)
+
 
 def lint_message(
     subject: str | None,
@@ -147,6 +164,9 @@ def lint_message(
             "the template names no person: sign it with {{ contact.name }} and a way to reach them"
         )
         found.append(_whole_body("contact", message, raw_lines))
+    elif not is_template and (line := _team_signoff(prose)) is not None:
+        message = "the message is signed by a team, not a person: sign it with the IT contact's name and a way to reach them"
+        found.append((line, 1 << 62, Finding("contact", line, message, _excerpt(raw_lines[line - 1]))))  # fmt: skip
 
     if kind in INCIDENT_KINDS and not _promises_time(prose) and not NEXT_UPDATE_REF.search(tags):
         message = f'an {kind} notice must say when the next update will come, e.g. "we\'ll write again by 14:30"'
@@ -229,6 +249,23 @@ def _whole_body(rule: str, message: str, raw_lines: list[str]) -> tuple[int, int
         1 << 62,
         Finding(rule, line, message, _excerpt(raw_lines[line - 1])),
     )  # after the rest
+
+
+def _team_signoff(text: str) -> int | None:
+    """The line of a sign-off that names a team and no person, or None.
+
+    The sign-off is what follows the last closing ("Regards,") among the last lines
+    before any unsubscribe footer, or without a closing the last line itself."""
+    lines = [(number, " ".join(line.split())) for number, line in enumerate(text.split("\n"), 1)]
+    lines = [(number, line) for number, line in lines if line]
+    while lines and FOOTER.search(lines[-1][1]):
+        lines.pop()
+    tail = lines[-4:]
+    closings = [i for i, (_number, line) in enumerate(tail) if CLOSING_ALONE.match(line)]
+    signature = tail[closings[-1] + 1 :] if closings else tail[-1:]
+    if not signature or any(not TEAM_SIGNOFF.match(line) for _number, line in signature):
+        return None
+    return signature[0][0]
 
 
 def _promises_time(text: str) -> bool:

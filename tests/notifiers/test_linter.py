@@ -201,7 +201,7 @@ def test_jargon_in_template_text_is_found_on_the_right_line() -> None:
         (CLEAN_DE, "Dana Weber", []),
         ("Invoicing works again.\nDana  Weber, IT", "Dana Weber", []),  # spacing does not matter
         ("Invoicing works again.\nYour IT team\n", "Dana Weber", [("contact", 2)]),
-        ("Invoicing works again.\nYour IT team", None, []),  # rendered, no name given: skipped
+        ("Invoicing works again.\nYour IT team", None, [("contact", 2)]),  # a team, no person
         ("{{ system.plain_name }} works again.\n{{ contact.name }}", None, []),
         ("{{ system.plain_name }} works again.\n{{ contact['name'] }}", None, []),
         ("{{ system.plain_name }} works again.\nYour IT team", None, [("contact", 2)]),
@@ -212,6 +212,31 @@ def test_a_notice_names_its_contact(
     body: str, contact_name: str | None, expected: list[tuple[str, int]]
 ) -> None:
     assert rules(lint_message(None, body, contact_name=contact_name)) == expected
+
+
+@pytest.mark.parametrize(
+    "signoff",
+    ["Regards, IT", "Your IT team", "Ihr IT-Team", "IT Support", "Best regards,\nThe IT team",
+     "Viele Grüße\nIhr IT-Team", "Thanks!\nService Desk", "Mit freundlichen Grüßen,\nEDV-Abteilung"],
+)  # fmt: skip
+def test_a_finished_message_signed_by_a_team_alone_is_flagged(signoff: str) -> None:
+    body = f"Invoicing works again. Please check the invoices you saved today.\n\n{signoff}\n"
+    line = body.split("\n").index(signoff.split("\n")[-1]) + 1  # the team's line
+
+    found = lint_message("Invoicing works again", body)
+
+    assert rules(found) == [("contact", line)]
+    assert "signed by a team, not a person" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "signoff",
+    ["Regards,\nDana Weber\nIT Support", "Dana Weber, IT", "Viele Grüße\nDana Weber, Ihr IT-Team",
+     "Dana Weber, IT\ndana@example.com\n\nNo longer want these notices? https://x.example/u/1"],
+)  # fmt: skip
+def test_a_sign_off_that_names_a_person_passes(signoff: str) -> None:
+    body = f"Invoicing works again.\n\n{signoff}\n"
+    assert rules(lint_message("Invoicing works again", body)) == []
 
 
 # -- next update -------------------------------------------------------------------------------
