@@ -30,6 +30,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from calendars.classify import classify, split_list
 from calendars.errors import CalendarError
 from calendars.ics_quirks import match_until_to_start, one_calendar, parse_components
+from calendars.ics_zones import own_zones, tzid_that_cannot_be_looked_up, vendor_zone, zone_times
 from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, SourceWarning
 from calendars.options import ParseOptions, load_zone
 from calendars.series import (
@@ -119,7 +120,12 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
         parsed.warnings.append(reshaped)
 
     events = _events(calendar, source, parsed)
+    zones = own_zones(calendar)
     for event in events:
+        for prop, assumption in zone_times(event.component, zones):
+            parsed.warnings.append(SourceWarning(
+                assumption, event=f"event {event.label}", line=source.property_line(event, prop) or None
+            ))  # fmt: skip
         _check_event(event, source)
     masters = _masters(events)
     for event in masters.values():
@@ -146,6 +152,11 @@ def _parse(text: str, source: _Source) -> tuple[icalendar.Calendar, SourceWarnin
         parts = parse_components(text)
     except ValueError as exc:
         raise CalendarError(f"not a valid iCalendar file: {exc}") from None
+    except OSError:
+        line, tzid = tzid_that_cannot_be_looked_up(source.lines) or (None, "")
+        raise CalendarError(
+            f"unknown time zone {tzid!r} (use an IANA name such as Europe/Berlin)", line=line
+        ) from None
     if not parts:
         raise CalendarError("not a valid iCalendar file: it ends inside a component (no END)")
     calendar, assumed = one_calendar(parts)
@@ -315,10 +326,10 @@ def _zone_key(prop: Any) -> str | None:
     if isinstance(value.tzinfo, ZoneInfo):
         return value.tzinfo.key
     tzid = str(prop.params.get("TZID", "")).strip('"')
-    name = WINDOWS_TO_OLSON.get(tzid, tzid)
+    name = WINDOWS_TO_OLSON.get(tzid) or vendor_zone(tzid) or tzid
     try:
         return ZoneInfo(name).key if name else None
-    except (ValueError, KeyError, ZoneInfoNotFoundError):
+    except (ValueError, KeyError, ZoneInfoNotFoundError, OSError):
         return None
 
 
@@ -328,7 +339,7 @@ def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.C
         return calendar
     try:
         return x_wr_timezone.to_standard(calendar)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, OSError) as exc:
         raise CalendarError(f"X-WR-TIMEZONE {declared!r} cannot be used: {exc}") from None
 
 

@@ -21,6 +21,10 @@ and each function here returns what it assumed, for the preview's warnings.
   time with a zone  date               midnight starting that day, in UTC
   ================  =================  ======================================
 
+- A ``TZID`` with a vendor prefix that no VTIMEZONE in the file defines
+  (``/mozilla.org/20070129_1/America/New_York``): the IANA zone after the
+  prefix (see :mod:`calendars.ics_zones`). With its VTIMEZONE, such a TZID is
+  standard and read as that VTIMEZONE says.
 
 Read as written, with no warning, because nothing is assumed: a trailing ``;``
 in an RRULE (``icalendar`` drops the empty part), lower-case names (RFC 5545
@@ -30,18 +34,29 @@ use it). A missing ``UID`` gets a synthetic one in :mod:`calendars.ics`.
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime, time
 
 import icalendar
 from icalendar import Component, Event, vRecur
+from icalendar.error import GloballyUniqueTZIDGuessed
 
 # Components a file may hold at the top when its exporter left out the VCALENDAR.
 LOOSE_COMPONENTS = ("VEVENT", "VTIMEZONE")
 
 
 def parse_components(text: str) -> list[Component]:
-    """The top-level components of ``text``; ``icalendar``'s ValueError if it is not iCalendar."""
-    return icalendar.Calendar.from_ical(text, multiple=True)
+    """The top-level components of ``text``.
+
+    Raises ``icalendar``'s ValueError if it is not iCalendar, and an OSError for a
+    TZID that names a folder of zones (see :mod:`calendars.ics_zones`).
+    """
+    with warnings.catch_warnings():
+        # icalendar guesses the zone of a vendor-prefixed TZID and warns; calendars.ics_zones
+        # makes that reading its own and names it in the preview. (The filter is process-wide:
+        # a parse in another thread meanwhile may at worst print that warning.)
+        warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
+        return icalendar.Calendar.from_ical(text, multiple=True)
 
 
 def one_calendar(parts: list[Component]) -> tuple[icalendar.Calendar | None, str | None]:

@@ -180,6 +180,60 @@ def test_an_error_in_lower_case_names_its_line() -> None:
     assert "end before start" in raised.value.reason and raised.value.line == 9
 
 
+def test_mozilla_prefixed_tzid_with_its_vtimezone_is_read_in_that_zone() -> None:
+    parsed = load("thunderbird_lightning_mozilla_tzid_prefix.ics")
+
+    assert {period.timezone for period in parsed.periods} == {"America/New_York"}
+    # 17:00 New York: EST (-5) on 31 December, EDT (-4) from 14 March.
+    assert starts(parsed, "Quarter close (NY entity)") == [
+        "2026-12-31T22:00", "2027-03-31T21:00", "2027-06-30T21:00", "2027-09-30T21:00"
+    ]  # fmt: skip
+    # Six Tuesdays at 08:30 EST from 3 November; the EXDATE drops 24 November.
+    assert starts(parsed, "Audit fieldwork stand-up") == [
+        "2026-11-03T13:30", "2026-11-10T13:30", "2026-11-17T13:30", "2026-12-01T13:30",
+        "2026-12-08T13:30",
+    ]  # fmt: skip
+    assert parsed.warnings == []  # with its VTIMEZONE, a prefixed TZID is standard
+
+
+MOZILLA_NEW_YORK = "/mozilla.org/20070129_1/America/New_York"
+
+
+def test_mozilla_prefixed_tzid_without_vtimezone_is_read_in_the_iana_zone_with_a_warning() -> None:
+    close = (
+        event("q@x", "Quarter close", "20261231T170000", "20261231T200000",
+              "RRULE:FREQ=MONTHLY;INTERVAL=3;COUNT=3;BYMONTHDAY=-1",
+              f"EXDATE;TZID={MOZILLA_NEW_YORK}:20270331T170000")
+        .replace("DTSTART:", f"DTSTART;TZID={MOZILLA_NEW_YORK}:")
+        .replace("DTEND:", f"DTEND;TZID={MOZILLA_NEW_YORK}:")
+    )  # fmt: skip
+
+    parsed = parse(ics(close))
+
+    assert starts(parsed, "Quarter close") == ["2026-12-31T22:00", "2027-06-30T21:00"]
+    assert parsed.periods[0].timezone == "America/New_York"
+    warning = warning_about(parsed, "TZID")
+    assert warning.line == 8  # the DTSTART, the first to carry it
+    assert warning.message == (
+        f"TZID '{MOZILLA_NEW_YORK}' has a vendor prefix and no VTIMEZONE in the file: "
+        "its times are read in America/New_York"
+    )
+
+
+def test_vendor_prefixed_tzid_that_names_no_zone_is_refused_naming_its_line() -> None:
+    unknown = event("u@x", "Close", "20261231T170000", "20261231T200000").replace(
+        "DTSTART:", "DTSTART;TZID=/mozilla.org/20070129_1/Mars/Olympus:"
+    )
+
+    with pytest.raises(CalendarError) as raised:
+        parse(ics(unknown))
+
+    assert raised.value.line == 8
+    assert raised.value.reason == (
+        "unknown time zone '/mozilla.org/20070129_1/Mars/Olympus' and no VTIMEZONE defines it"
+    )
+
+
 def test_bare_vevents_are_read_as_one_calendar_with_a_warning() -> None:
     parsed = load("spreadsheet_macro_bare_vevents_no_uid_no_dtstamp.ics", timezone="Europe/Berlin")
 
