@@ -35,7 +35,9 @@ use it). A missing ``UID`` gets a synthetic one in :mod:`calendars.ics`.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import icalendar
 from icalendar import Component, Event, vRecur
@@ -45,7 +47,7 @@ from icalendar.error import GloballyUniqueTZIDGuessed
 LOOSE_COMPONENTS = ("VEVENT", "VTIMEZONE")
 
 
-def parse_components(text: str) -> list[Component]:
+def parse_components(text: str) -> Sequence[Component]:
     """The top-level components of ``text``.
 
     Raises ``icalendar``'s ValueError if it is not iCalendar, and an OSError for a
@@ -59,21 +61,21 @@ def parse_components(text: str) -> list[Component]:
         return icalendar.Calendar.from_ical(text, multiple=True)
 
 
-def one_calendar(parts: list[Component]) -> tuple[icalendar.Calendar | None, str | None]:
+def one_calendar(parts: Sequence[Component]) -> tuple[icalendar.Calendar | None, str | None]:
     """``parts`` as one VCALENDAR, and what was assumed to make it one.
 
     ``None`` for the calendar when ``parts`` hold neither a VCALENDAR nor an event.
     """
-    calendars = [part for part in parts if part.name == "VCALENDAR"]
+    calendars = [part for part in parts if isinstance(part, icalendar.Calendar)]
     loose = [part for part in parts if part.name in LOOSE_COMPONENTS]
     if len(calendars) == 1 and not loose:
         return calendars[0], None
     if not calendars and not loose:
         return None, None
     # The first VCALENDAR's properties (X-WR-TIMEZONE ...), every component in file order.
-    merged = calendars[0].copy() if calendars else icalendar.Calendar()
+    merged = icalendar.Calendar(calendars[0]) if calendars else icalendar.Calendar()
     for part in parts:
-        if part.name == "VCALENDAR":
+        if isinstance(part, icalendar.Calendar):
             for component in part.subcomponents:
                 merged.add_component(component)
         elif part.name in LOOSE_COMPONENTS:
@@ -85,11 +87,12 @@ def one_calendar(parts: list[Component]) -> tuple[icalendar.Calendar | None, str
 
 def match_until_to_start(event: Event) -> list[str]:
     """Give each RRULE ``UNTIL`` the value type of ``DTSTART``; what was assumed, one per rule."""
-    rules = event.get("RRULE")
-    if rules is None or "DTSTART" not in event:
+    rules: Any = event.get("RRULE")
+    start = getattr(event.get("DTSTART"), "dt", None)
+    if rules is None or not isinstance(start, date):
         return []
-    start = event["DTSTART"].dt
-    matched, assumed = [], []
+    matched: list[vRecur] = []
+    assumed: list[str] = []
     for rule in rules if isinstance(rules, list) else [rules]:
         untils = rule.get("UNTIL") or []
         reading = _until_like_start(untils[0], start) if len(untils) == 1 else None

@@ -47,7 +47,9 @@ def own_zones(calendar: icalendar.Calendar) -> dict[str, tzinfo]:
     zones: dict[str, tzinfo] = {}
     for vtimezone in calendar.walk("VTIMEZONE"):
         tzid = str(vtimezone.get("TZID", "")).strip('"')
-        if not tzid or tzid in zones or is_zone_name(tzid):
+        if not isinstance(vtimezone, icalendar.Timezone) or not tzid or tzid in zones:
+            continue
+        if is_zone_name(tzid):
             continue
         try:
             zones[tzid] = vtimezone.to_tz(lookup_tzid=False)
@@ -85,12 +87,12 @@ def _zone_of(tzid: str, own: dict[str, tzinfo]) -> tuple[tzinfo | None, str | No
     for name in (bare, WINDOWS_TO_OLSON.get(bare, "")):
         if is_zone_name(name):
             return ZoneInfo(name), None
-    name = vendor_zone(tzid)
-    if name is None:
+    after_prefix = vendor_zone(tzid)
+    if after_prefix is None:
         return None, None
-    return ZoneInfo(name), (
+    return ZoneInfo(after_prefix), (
         f"TZID {tzid!r} has a vendor prefix and no VTIMEZONE in the file: "
-        f"its times are read in {name}"
+        f"its times are read in {after_prefix}"
     )
 
 
