@@ -49,7 +49,7 @@ def own_zones(calendar: icalendar.Calendar) -> dict[str, tzinfo]:
         tzid = str(vtimezone.get("TZID", "")).strip('"')
         if not isinstance(vtimezone, icalendar.Timezone) or not tzid or tzid in zones:
             continue
-        if is_zone_name(tzid):
+        if is_zone_name(tzid):  # icalendar reads an IANA name as that zone, as it should
             continue
         try:
             zones[tzid] = vtimezone.to_tz(lookup_tzid=False)
