@@ -41,10 +41,15 @@ from typing import Any
 
 import icalendar
 from icalendar import Component, Event, vRecur
-from icalendar.error import GloballyUniqueTZIDGuessed
 
 # Components a file may hold at the top when its exporter left out the VCALENDAR.
 LOOSE_COMPONENTS = ("VEVENT", "VTIMEZONE")
+try:  # icalendar 7.3 guesses the zone after a vendor prefix in a TZID, and warns
+    from icalendar.error import GloballyUniqueTZIDGuessed
+
+    GUESS_WARNINGS: tuple[type[Warning], ...] = (GloballyUniqueTZIDGuessed,)
+except ImportError:  # earlier versions do not guess, so do not warn
+    GUESS_WARNINGS = ()
 
 
 def parse_components(text: str) -> Sequence[Component]:
@@ -57,7 +62,8 @@ def parse_components(text: str) -> Sequence[Component]:
         # icalendar guesses the zone of a vendor-prefixed TZID and warns; calendars.ics_zones
         # makes that reading its own and names it in the preview. (The filter is process-wide:
         # a parse in another thread meanwhile may at worst print that warning.)
-        warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
+        for category in GUESS_WARNINGS:
+            warnings.simplefilter("ignore", category)
         return icalendar.Calendar.from_ical(text, multiple=True)
 
 

@@ -206,7 +206,7 @@ def test_a_tzid_that_names_no_single_zone_is_refused_naming_its_line(tzid: str) 
     error = fails(ics(close.replace("DTSTART:", f"DTSTART;TZID={tzid}:")))
 
     assert error.line == 8
-    assert error.reason == f"unknown time zone {tzid!r} (use an IANA name such as Europe/Berlin)"
+    assert error.reason.startswith(f"unknown time zone {tzid!r}")
 
 
 def customized_zone(offset: str, *, with_vtimezone: bool = True) -> bytes:

@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 import recurring_ical_events
-from icalendar.error import GloballyUniqueTZIDGuessed
 
 from calendars import Horizon, ParsedCalendar
+from calendars.ics_quirks import GUESS_WARNINGS
 from calendars.load import load_calendar
 from calendars.options import ParseOptions
 
@@ -53,7 +53,8 @@ def reference_spans(text: str, zone: tzinfo) -> Counter[Span]:
     icalendar.use_zoneinfo()
     with warnings.catch_warnings():
         # icalendar warns when it strips a vendor prefix from a TZID; that guess is its reading.
-        warnings.simplefilter("ignore", GloballyUniqueTZIDGuessed)
+        for category in GUESS_WARNINGS:
+            warnings.simplefilter("ignore", category)
         calendar = reference_calendar(text)
     spans: Counter[Span] = Counter()
     for event in recurring_ical_events.of(calendar).between(START, END):
