@@ -5,13 +5,16 @@
 ``recurring-ical-events`` expands RRULE, RDATE, EXDATE and RECURRENCE-ID.
 This module adds what those leave to the caller: each UID becomes one period,
 dates and floating times are placed in the calendar's zone, cancelled
-instances are dropped, series are capped (see :mod:`calendars.series`), and
-every problem names its line and event.
+instances are dropped, series are capped (see :mod:`calendars.series`), what
+clients write against RFC 5545 with a clear meaning is read as they read it
+(see :mod:`calendars.ics_quirks`), and every problem or assumption names its
+line and event.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
@@ -26,6 +29,8 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendars.classify import classify, split_list
 from calendars.errors import CalendarError
+from calendars.ics_quirks import match_until_to_start, one_calendar, parse_components
+from calendars.ics_zones import own_zones, tzid_that_cannot_be_looked_up, vendor_zone, zone_times
 from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, SourceWarning
 from calendars.options import ParseOptions, load_zone
 from calendars.series import (
@@ -87,6 +92,15 @@ class _Source:
                 yield begin, number
                 begin = None
 
+    def line_of(self, text: str, nth: int = 1) -> int | None:
+        """The line that reads ``text`` (case aside) for the ``nth`` time."""
+        seen = 0
+        for number, line in enumerate(self.lines, 1):
+            seen += line.strip().upper() == text
+            if seen == nth:
+                return number
+        return None
+
     def property_line(self, event: _Event, name: str) -> int:
         for number in range(event.line, event.end_line + 1):
             upper = self.lines[number - 1].upper()
@@ -96,15 +110,22 @@ class _Source:
 
 
 def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
-    calendar = _parse(text)
     source = _Source(text)
+    calendar, reshaped = _parse(text, source)
     declared = str(calendar.get("X-WR-TIMEZONE") or "").strip() or None
     zone_name = options.zone_name(declared)
     zone = load_zone(zone_name)
     parsed = ParsedCalendar(format="ics", timezone=zone_name)
+    if reshaped:
+        parsed.warnings.append(reshaped)
 
     events = _events(calendar, source, parsed)
+    zones = own_zones(calendar)
     for event in events:
+        for prop, assumption in zone_times(event.component, zones):
+            parsed.warnings.append(SourceWarning(
+                assumption, event=f"event {event.label}", line=source.property_line(event, prop) or None
+            ))  # fmt: skip
         _check_event(event, source)
     masters = _masters(events)
     for event in masters.values():
@@ -116,6 +137,7 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
             ))  # fmt: skip
 
     standard = _standard(calendar, declared)
+    _match_untils_to_starts(standard, masters, source, parsed)
     occurrences = _expand(standard, masters, options, zone, source, parsed)
     parsed.occurrences.extend(sorted(occurrences))
     _drop_cancelled_periods(parsed, masters)
@@ -124,28 +146,40 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
     return parsed
 
 
-def _parse(text: str) -> icalendar.Calendar:
+def _parse(text: str, source: _Source) -> tuple[icalendar.Calendar, SourceWarning | None]:
+    """The file as one VCALENDAR, and a warning if it had to be made one."""
     try:
-        calendar = icalendar.Calendar.from_ical(text)
+        parts = parse_components(text)
     except ValueError as exc:
         raise CalendarError(f"not a valid iCalendar file: {exc}") from None
-    if isinstance(calendar, list):  # several VCALENDARs in one file: take the first
-        calendar = calendar[0]
-    if calendar.name != "VCALENDAR":
-        raise CalendarError(f"not iCalendar: the file holds a {calendar.name}, not a VCALENDAR")
-    return calendar
+    except OSError:
+        line, tzid = tzid_that_cannot_be_looked_up(source.lines) or (None, "")
+        raise CalendarError(
+            f"unknown time zone {tzid!r} (use an IANA name such as Europe/Berlin)", line=line
+        ) from None
+    if not parts:
+        raise CalendarError("not a valid iCalendar file: it ends inside a component (no END)")
+    calendar, assumed = one_calendar(parts)
+    if calendar is None:
+        raise CalendarError(f"not iCalendar: the file holds a {parts[0].name}, not a VCALENDAR")
+    if assumed is None:
+        return calendar, None
+    # Where the file leaves the one-VCALENDAR shape: its second VCALENDAR, or its first event.
+    line = source.line_of("BEGIN:VCALENDAR", nth=2) or source.line_of("BEGIN:VEVENT")
+    return calendar, SourceWarning(assumed, line=line)
 
 
 def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalendar) -> list[_Event]:
     components = [c for c in calendar.subcomponents if c.name == "VEVENT"]
     spans = source.spans if len(source.spans) == len(components) else [(0, 0)] * len(components)
     events = []
+    synthetic: Counter[str] = Counter()
     for component, (line, end_line) in zip(components, spans, strict=True):
         _check_single_valued(component, source, line, end_line)
         uid = str(component.get("UID") or "").strip()
         event = _Event(component, line, end_line, uid)
         if not uid:
-            event.uid = _synthetic_uid(component)
+            event.uid = _synthetic_uid(component, synthetic)
             component["UID"] = event.uid
             parsed.warnings.append(SourceWarning(
                 "has no UID; it is identified by its title and start, so editing those makes it a new period",
@@ -169,9 +203,12 @@ def _check_single_valued(component: Event, source: _Source, line: int, end_line:
             )
 
 
-def _synthetic_uid(component: Event) -> str:
+def _synthetic_uid(component: Event, taken: Counter[str]) -> str:
+    """A UID from the title and start; a second event with the same ones gets ``-2``, and so on."""
     basis = f"{component.get('SUMMARY', '')}|{component.get('DTSTART').to_ical().decode() if 'DTSTART' in component else ''}"
-    return "closewatch-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+    uid = "closewatch-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
+    taken[uid] += 1
+    return uid if taken[uid] == 1 else f"{uid}-{taken[uid]}"
 
 
 def _check_event(event: _Event, source: _Source) -> None:
@@ -202,13 +239,6 @@ def _check_event(event: _Event, source: _Source) -> None:
         duration = component["DURATION"].dt
         if not isinstance(duration, timedelta) or duration < timedelta(0):
             raise fail("DURATION must not be negative", "DURATION")
-    for rule in rules_of(component):
-        if "UNTIL" in rule and isinstance(rule["UNTIL"][0], datetime) != isinstance(
-            start, datetime
-        ):
-            raise fail(
-                "RRULE UNTIL must be a date when DTSTART is a date, a date-time otherwise", "RRULE"
-            )
 
 
 def _check_zone(prop: Any, name: str, fail: Any) -> None:
@@ -296,10 +326,10 @@ def _zone_key(prop: Any) -> str | None:
     if isinstance(value.tzinfo, ZoneInfo):
         return value.tzinfo.key
     tzid = str(prop.params.get("TZID", "")).strip('"')
-    name = WINDOWS_TO_OLSON.get(tzid, tzid)
+    name = WINDOWS_TO_OLSON.get(tzid) or vendor_zone(tzid) or tzid
     try:
         return ZoneInfo(name).key if name else None
-    except (ValueError, KeyError, ZoneInfoNotFoundError):
+    except (ValueError, KeyError, ZoneInfoNotFoundError, OSError):
         return None
 
 
@@ -309,7 +339,7 @@ def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.C
         return calendar
     try:
         return x_wr_timezone.to_standard(calendar)
-    except (ValueError, KeyError) as exc:
+    except (ValueError, KeyError, OSError) as exc:
         raise CalendarError(f"X-WR-TIMEZONE {declared!r} cannot be used: {exc}") from None
 
 
@@ -371,6 +401,22 @@ def _expand(
                 event=f"event {event.label}", line=event.line or None,
             ))  # fmt: skip
     return drafts
+
+
+def _match_untils_to_starts(
+    calendar: icalendar.Calendar,
+    masters: dict[str, _Event],
+    source: _Source,
+    parsed: ParsedCalendar,
+) -> None:
+    """Read each RRULE UNTIL in its DTSTART's value type, once X-WR-TIMEZONE has been applied,
+    as recurring-ical-events does, saying how."""
+    for component in calendar.walk("VEVENT"):
+        event = masters[str(component.get("UID"))]
+        for assumption in match_until_to_start(component):
+            parsed.warnings.append(SourceWarning(
+                assumption, event=f"event {event.label}", line=source.property_line(event, "RRULE") or None
+            ))  # fmt: skip
 
 
 def _dates_or_floating(component: Event) -> bool:

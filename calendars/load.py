@@ -11,6 +11,8 @@ from calendars.model import ParsedCalendar
 from calendars.options import ParseOptions
 
 FORMATS = ("ics", "csv", "rules")
+# How an iCalendar file starts; some exporters leave out the VCALENDAR around the events.
+ICS_STARTS = ("BEGIN:VCALENDAR", "BEGIN:VEVENT", "BEGIN:VTIMEZONE")
 
 _EXTENSIONS = {
     ".ics": "ics",
@@ -27,7 +29,7 @@ _EXTENSIONS = {
 def detect_format(text: str, filename: str | None = None) -> str:
     """``ics``, ``csv`` or ``rules``: from the content first, then the file name."""
     head = text.lstrip()[:200].upper()
-    if head.startswith("BEGIN:VCALENDAR"):
+    if head.startswith(ICS_STARTS):
         return "ics"
     if head.startswith("BEGIN:"):
         raise CalendarError("not an iCalendar file: it does not start with BEGIN:VCALENDAR", line=1)

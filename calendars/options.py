@@ -30,7 +30,7 @@ def load_zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``, or a CalendarError naming it."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
         raise CalendarError(
             f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
         ) from None

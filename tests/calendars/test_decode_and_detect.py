@@ -50,6 +50,7 @@ def test_unreadable_bytes_are_refused(data: bytes, encoding: str | None, fragmen
     [
         ("BEGIN:VCALENDAR\r\n", None, "ics"),
         ("\r\n  BEGIN:VCALENDAR\r\n", "export.txt", "ics"),
+        ("BEGIN:VEVENT\r\nSUMMARY:Close\r\n", "closing.ics", "ics"),
         ("title,start\nClose,2026-11-30\n", None, "csv"),
         ("title;start\nClose;2026-11-30\n", "sheet.csv", "csv"),
         ("periods:\n  - title: x\n", None, "rules"),

@@ -2,7 +2,10 @@
 
 Random bytes rarely get past the first check, so the strategies also build
 inputs shaped like each format (property lines with plausible and broken
-values, CSV rows, nested YAML) to reach the deeper code.
+values, CSV rows, nested YAML) to reach the deeper code. The iCalendar ones
+include what clients write against RFC 5545 (see ``calendars.ics_quirks``):
+UNTIL of the other value type, trailing semicolons, lower-case names, vendor
+prefixes on TZIDs, events with no VCALENDAR or one VCALENDAR each.
 """
 
 from __future__ import annotations
@@ -52,19 +55,36 @@ RULE = st.lists(
     st.sampled_from(["FREQ=SECONDLY", "FREQ=DAILY", "FREQ=WEEKLY", "FREQ=MONTHLY", "FREQ=YEARLY",
                      "FREQ=HOURLY", "COUNT=3", "COUNT=1000000", "COUNT=0", "INTERVAL=0", "INTERVAL=2",
                      "BYDAY=MO,FR", "BYDAY=-1FR", "BYSETPOS=-1", "BYMONTHDAY=31", "BYMONTH=2",
-                     "BYHOUR=25", "UNTIL=20261231", "UNTIL=20261231T000000Z", "WKST=XX", "X"]),
+                     "BYHOUR=25", "UNTIL=20261231", "UNTIL=20261231T000000Z", "UNTIL=20261231T000000",
+                     "UNTIL=20261130T230000Z", "UNTIL=", "freq=weekly", "until=20261231", "WKST=XX", "X",
+                     ""]),
     max_size=5,
 ).map(";".join)  # fmt: skip
+VENDOR_TZIDS = ["/mozilla.org/20070129_1/America/New_York", "/mozilla.org/20070129_1/Mars/Base",
+                "/freeassociation.sourceforge.net/Tzfile/Europe/Berlin", "/x/America", "/", "//"]  # fmt: skip
+# VTIMEZONEs under names other files use too: one without summer time, as another
+# upload's might be, and one without any observance.
+VTIMEZONES = {
+    "vendor": ["BEGIN:VTIMEZONE", f"TZID:{VENDOR_TZIDS[0]}", "BEGIN:STANDARD", "TZOFFSETFROM:-0400",
+               "TZOFFSETTO:-0500", "DTSTART:19701101T020000", "END:STANDARD", "END:VTIMEZONE"],
+    "empty": ["BEGIN:VTIMEZONE", "TZID:Customized Time Zone", "END:VTIMEZONE"],
+}  # fmt: skip
 PROPERTY = st.one_of(
     WHEN.map(lambda v: f"DTSTART:{v}"),
     WHEN.map(lambda v: f"DTEND:{v}"),
     WHEN.map(lambda v: f"DTSTART;VALUE=DATE:{v}"),
     WHEN.map(lambda v: f"DTSTART;TZID=Europe/Berlin:{v}"),
     WHEN.map(lambda v: f"DTSTART;TZID=Nowhere/Land:{v}"),
+    WHEN.map(lambda v: f"DTSTART;TZID=Customized Time Zone:{v}"),
+    st.tuples(st.sampled_from(VENDOR_TZIDS), WHEN).map(lambda t: f"DTSTART;TZID={t[0]}:{t[1]}"),
+    st.tuples(st.sampled_from(VENDOR_TZIDS), WHEN).map(lambda t: f"EXDATE;TZID={t[0]}:{t[1]}"),
+    WHEN.map(lambda v: f"dtstart:{v}"),
+    WHEN.map(lambda v: f"dtend;value=date:{v}"),
     WHEN.map(lambda v: f"RECURRENCE-ID:{v}"),
     WHEN.map(lambda v: f"EXDATE:{v}"),
     WHEN.map(lambda v: f"RDATE:{v}"),
     RULE.map(lambda v: f"RRULE:{v}"),
+    RULE.map(lambda v: f"rrule:{v}"),
     st.sampled_from(["DURATION:PT1H", "DURATION:-PT1H", "DURATION:P1W", "DURATION:xx",
                      "STATUS:CANCELLED", "UID:same@x", "UID:", "SUMMARY:Month-end closing",
                      "CATEGORIES:Inventory count,Work", "X-CLOSEWATCH-LEVEL:extreme",
@@ -74,15 +94,27 @@ PROPERTY = st.one_of(
 
 
 @FUZZ
-@given(st.lists(st.lists(PROPERTY, max_size=8), max_size=4), st.booleans())
-def test_icalendar_shaped_input(events: list[list[str]], google: bool) -> None:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
-    if google:
-        lines.append("X-WR-TIMEZONE:America/New_York")
-    for properties in events:
-        lines += ["BEGIN:VEVENT", *properties, "END:VEVENT"]
-    lines.append("END:VCALENDAR")
-    parse_or_refuse("\r\n".join(lines).encode(), "fuzz.ics")
+@given(
+    st.lists(st.lists(PROPERTY, max_size=8), max_size=4),
+    st.sampled_from([None, "America/New_York", "America", "Mars/Base", VENDOR_TZIDS[0]]),
+    st.lists(st.sampled_from(sorted(VTIMEZONES)), max_size=2),
+    st.sampled_from(["one VCALENDAR", "no VCALENDAR", "one VCALENDAR per event"]),
+)
+def test_icalendar_shaped_input(
+    events: list[list[str]], x_wr_timezone: str | None, vtimezones: list[str], wrapping: str
+) -> None:
+    header = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//fuzz//EN"]
+    if x_wr_timezone:
+        header.append(f"X-WR-TIMEZONE:{x_wr_timezone}")
+    blocks = [VTIMEZONES[name] for name in vtimezones]
+    blocks += [["BEGIN:VEVENT", *properties, "END:VEVENT"] for properties in events]
+    if wrapping == "one VCALENDAR":
+        lines = [*header, *(line for block in blocks for line in block), "END:VCALENDAR"]
+    elif wrapping == "no VCALENDAR":
+        lines = [line for block in blocks for line in block]
+    else:
+        lines = [line for block in blocks for line in [*header, *block, "END:VCALENDAR"]]
+    parse_or_refuse("\r\n".join(lines).encode() or b"\r\n", "fuzz.ics")
 
 
 CELL = st.one_of(

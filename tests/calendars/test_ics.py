@@ -156,11 +156,9 @@ def test_calendar_without_events_is_read_with_a_warning() -> None:
         (event("x@x", "Close", "20261127", "20261128T100000Z"), 9, "both be dates"),
         (event("c@x", "Close", "20261127", "20261128", "X-CLOSEWATCH-CATEGORY:closing"), 4,
          "unknown category 'closing'"),
-        (event("u@x", "Close", "20261127T090000Z", "20261127T100000Z",
-               "RRULE:FREQ=WEEKLY;UNTIL=20261231"), 10, "UNTIL"),
     ],
     ids=["end-before-start", "bad-rrule", "bad-date", "unknown-zone", "no-dtstart", "mixed-types",
-         "bad-category", "until-type"],
+         "bad-category"],
 )  # fmt: skip
 def test_bad_event_names_its_line_and_uid(lines: str, line: int, fragment: str) -> None:
     error = fails(ics(lines))
@@ -190,7 +188,53 @@ def test_error_in_the_second_event_names_the_second_event() -> None:
             "not a valid iCalendar",
         ),
         (b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Mars/Base\r\nEND:VCALENDAR\r\n", "Mars/Base"),
+        (b"BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:America\r\nEND:VCALENDAR\r\n", "'America'"),
     ],
 )
 def test_broken_files_are_refused(data: bytes, fragment: str) -> None:
     assert fragment in str(fails(data))
+
+
+@pytest.mark.parametrize(
+    "tzid",
+    ["America", "/mozilla.org/20070129_1/America", "x" * 300],
+    ids=["folder", "vendor-folder", "too-long"],
+)
+def test_a_tzid_that_names_no_single_zone_is_refused_naming_its_line(tzid: str) -> None:
+    close = event("f@x", "Close", "20261127T090000", "20261127T100000")
+
+    error = fails(ics(close.replace("DTSTART:", f"DTSTART;TZID={tzid}:")))
+
+    assert error.line == 8
+    assert error.reason.startswith(f"unknown time zone {tzid!r}")
+
+
+def customized_zone(offset: str, *, with_vtimezone: bool = True) -> bytes:
+    """An Exchange export in the zone Exchange names "Customized Time Zone", at ``offset``."""
+    vtimezone = (
+        "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\n"
+        f"DTSTART:16010101T000000\r\nTZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\n"
+        "END:STANDARD\r\nEND:VTIMEZONE\r\n"
+    )
+    close = (
+        event("c@x", "Close", "20261127T100000", "20261127T120000")
+        .replace("DTSTART:", "DTSTART;TZID=Customized Time Zone:")
+        .replace("DTEND:", "DTEND;TZID=Customized Time Zone:")
+    )
+    return ics(close, extra=vtimezone if with_vtimezone else "")
+
+
+def test_each_file_is_read_in_its_own_vtimezone_whatever_was_read_before() -> None:
+    parse(customized_zone("+0500"))
+
+    (occurrence,) = parse(customized_zone("-0300")).occurrences
+
+    assert f"{occurrence.start:%H:%M}" == "13:00"  # 10:00 at -03:00, not at +05:00
+
+
+def test_a_zone_defined_only_by_an_earlier_file_is_unknown() -> None:
+    parse(customized_zone("+0500"))
+
+    error = fails(customized_zone("+0500", with_vtimezone=False))
+
+    assert error.reason == ("unknown time zone 'Customized Time Zone' and no VTIMEZONE defines it")

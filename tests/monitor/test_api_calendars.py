@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from sqlalchemy import Engine
@@ -10,6 +12,7 @@ from monitor.roles import Role
 from tests.conftest import make_token
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, ics
 
+CALENDAR_FIXTURES = Path(__file__).parents[1] / "calendars" / "fixtures"
 RULES = {
     "timezone": "Europe/Berlin",
     "working_days": {"country": "DE", "subdivision": "BY"},
@@ -148,6 +151,28 @@ async def test_preview_stores_nothing_and_says_what_was_unclassified(
     ]
     assert any("custom" in warning and "Team lunch" in warning for warning in body["warnings"])
     assert (await client.get("/api/v1/calendars", headers=viewer)).json() == []
+
+
+async def test_preview_reads_the_exchange_export_it_used_to_refuse_and_says_how(
+    client: httpx.AsyncClient, viewer: dict[str, str]
+) -> None:
+    exchange = (CALENDAR_FIXTURES / "exchange2010_allday_weekly_until_utc.ics").read_bytes()
+
+    response = await client.post(
+        "/api/v1/calendars/preview?from=2020-01-01T00:00:00Z&to=2021-01-01T00:00:00Z",
+        headers=viewer,
+        files={"file": ("warehouse.ics", exchange)},
+        data={"timezone": "Europe/London"},
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["occurrences"]) == 24 + 6  # weekly stock counts, fortnightly cut-offs
+    assert any(
+        warning.startswith("line 24: event 'Weekly stock count Leeds DC'")
+        and "read as ending on 2020-09-16" in warning
+        for warning in body["warnings"]
+    )
 
 
 async def test_rules_document_upload_as_json(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -18,6 +19,7 @@ from monitor.store.queries import OccurrenceFilter, list_occurrences, list_perio
 from tests.conftest import NOW
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics
 
+CALENDAR_FIXTURES = Path(__file__).parents[1] / "calendars" / "fixtures"
 HORIZON = Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 12, 1, tzinfo=UTC))
 
 
@@ -68,6 +70,19 @@ def test_reupload_with_same_name_updates_in_place_without_duplicates(engine: Eng
     assert count(engine, Calendar) == 1
     assert count(engine, Period) == 2
     assert occurrence_ids(engine) == before  # ids survive, so later notices keep their link
+
+
+def test_reupload_of_events_without_uids_updates_in_place(engine: Engine) -> None:
+    bare = (CALENDAR_FIXTURES / "spreadsheet_macro_bare_vevents_no_uid_no_dtstamp.ics").read_bytes()
+    store(engine, "closing", bare)
+    before = occurrence_ids(engine)
+
+    summary = store(engine, "closing", bare)
+
+    assert (summary.periods_added, summary.periods_removed) == (0, 0)
+    assert (summary.occurrences_added, summary.occurrences_removed) == (0, 0)
+    assert count(engine, Period) == 3
+    assert occurrence_ids(engine) == before
 
 
 def test_events_removed_from_the_file_disappear(engine: Engine) -> None:
