@@ -21,6 +21,7 @@ from monitor.api import (
     routes_report,
     routes_status,
     routes_systems,
+    routes_tokens,
     routes_ui,
 )
 from monitor.api.background import background_work
@@ -103,6 +104,7 @@ def create_app(
         routes_intensity,
         routes_notices,
         routes_incidents,
+        routes_tokens,
         routes_health,
         routes_public,
         routes_report,

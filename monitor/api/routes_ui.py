@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from monitor.api.session import (
     signin_nonce,
     start_session,
 )
+from monitor.api.signin_limit import blocked_until, record_failure
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
@@ -199,19 +201,38 @@ async def signin(request: Request) -> Response:
             request, next=next, status=403,
             error="The sign-in form had expired. Please paste your token again.",
         )  # fmt: skip
-    secret = str(form.get("token") or "").strip()
     state = state_of(request)
+    client = (request.client.host if request.client else "")[:64]
+    now = state.clock()
+    until = await run_in_threadpool(blocked_until, state.engine, client, now)
+    if until is not None:
+        return _too_many_attempts(request, next, until, now)
+    secret = str(form.get("token") or "").strip()
     with session_scope(state.engine) as session:
         token = authenticate(session, secret) if secret else None
         if token is not None:
             session.expunge(token)
     if token is None:
+        await run_in_threadpool(record_failure, state.engine, client, now)
         return _signin_form(
             request, next=next, status=401,
             error="That token is not valid. Tokens start with cw_; copy the whole line.",
         )  # fmt: skip
     response = _see(next)
     start_session(response, request, token)
+    return response
+
+
+def _too_many_attempts(request: Request, next: str, until: datetime, now: datetime) -> Response:
+    wait = max(math.ceil((until - now).total_seconds()), 1)
+    at = until.astimezone(_zone(request))
+    minutes = math.ceil(wait / 60)
+    response = _signin_form(
+        request, next=next, status=429,
+        error=f"Too many wrong tokens were tried from your address. Try again at {at:%H:%M} "
+        f"({_zone(request)}), in {minutes} minute{'' if minutes == 1 else 's'}.",
+    )  # fmt: skip
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -222,7 +243,7 @@ async def signout(request: Request) -> Response:
     if who is not None and not csrf_valid(request, who.nonce, form.get("csrf")):
         return _csrf_refused(request, who)
     response = _see("/signin")
-    end_session(response)
+    end_session(request, response)
     return response
 
 
