@@ -25,6 +25,7 @@ from monitor.api import (
     routes_ui,
 )
 from monitor.api.background import background_work
+from monitor.api.headers import SecurityHeaders
 from monitor.api.limits import BodySizeLimit
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
@@ -97,6 +98,7 @@ def create_app(
     attach(app, state)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413s included
     for module in (
         routes_calendars,
         routes_periods,
