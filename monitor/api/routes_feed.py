@@ -6,10 +6,15 @@ audience: those naming it, and those its ``concerns`` name by category or
 system. Calendar programs cannot send a bearer token, so the editor-only
 ``GET /api/v1/audiences/{name}/feed-link`` hands out the signed link to share.
 The signature never expires: a new ``CLOSEWATCH_SECRET_KEY`` revokes them all.
+
+Calendar programs poll: the feed carries an ETag (a hash of its bytes, which
+change only when an occurrence does) and answers a matching ``If-None-Match``
+with 304, and ``HEAD`` with the headers alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -21,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.api.auth import Editor, bearer, require
 from monitor.api.problems import Problem
+from monitor.api.routes_status import etag_matches
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, PeriodTarget, System
@@ -51,10 +57,11 @@ def _signed_for(request: Request, audience: str, sig: str) -> bool:
     return _links(request).feed_signed(audience, sig)
 
 
-@router.get(
+@router.api_route(
     "/calendar.ics",
+    methods=["GET", "HEAD"],
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses={200: {"content": {"text/calendar": {}}}, 304: {"description": "Not changed"}},
     summary="Critical periods as an iCalendar feed",
 )
 async def calendar_feed(
@@ -74,14 +81,14 @@ async def calendar_feed(
     elif not _signed_for(request, audience, sig):
         raise Problem(403, "this calendar link is not valid (edited, or from another service)")
     body = await run_in_threadpool(_feed, request, audience)
-    return Response(
-        body,
-        media_type=MEDIA_TYPE,
-        headers={
-            "Content-Disposition": 'inline; filename="closewatch.ics"',
-            "Cache-Control": "private, max-age=300",
-        },
-    )
+    headers = {
+        "Content-Disposition": 'inline; filename="closewatch.ics"',
+        "Cache-Control": "private, max-age=300",
+        "ETag": '"' + hashlib.sha256(body).hexdigest()[:24] + '"',
+    }
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MEDIA_TYPE, headers=headers)
 
 
 @router.get("/api/v1/audiences/{name}/feed-link", summary="A signed calendar link for an audience")
