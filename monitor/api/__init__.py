@@ -27,6 +27,7 @@ from monitor.api import (
 from monitor.api.background import background_work
 from monitor.api.headers import SecurityHeaders
 from monitor.api.limits import BodySizeLimit
+from monitor.api.openapi import install_openapi
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -97,6 +98,7 @@ def create_app(
         app.router.lifespan_context = background_work(state)
     attach(app, state)
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413s included
     for module in (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -25,6 +26,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.auth import Editor, bearer, require
+from monitor.api.openapi import problems
 from monitor.api.problems import Problem
 from monitor.api.routes_status import etag_matches
 from monitor.api.state import state_of
@@ -57,12 +59,24 @@ def _signed_for(request: Request, audience: str, sig: str) -> bool:
     return _links(request).feed_signed(audience, sig)
 
 
-@router.api_route(
+FEED_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}},
+    304: {"description": "Not changed since the ETag given in If-None-Match"},
+}
+
+
+@router.get(
     "/calendar.ics",
-    methods=["GET", "HEAD"],
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 304: {"description": "Not changed"}},
+    responses=FEED_ANSWERS,
     summary="Critical periods as an iCalendar feed",
+)
+@router.head(
+    "/calendar.ics",
+    response_class=Response,
+    responses=FEED_ANSWERS,
+    summary="The feed's headers (ETag, length) without the feed",
+    operation_id="calendar_feed_head",
 )
 async def calendar_feed(
     request: Request,
@@ -91,7 +105,11 @@ async def calendar_feed(
     return Response(body, media_type=MEDIA_TYPE, headers=headers)
 
 
-@router.get("/api/v1/audiences/{name}/feed-link", summary="A signed calendar link for an audience")
+@router.get(
+    "/api/v1/audiences/{name}/feed-link",
+    summary="A signed calendar link for an audience",
+    responses=problems(404),
+)
 def feed_link(name: str, request: Request, _token: Editor) -> dict[str, str]:
     with session_scope(state_of(request).engine) as session:
         known = (

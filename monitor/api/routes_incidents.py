@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
+from monitor.api.openapi import problems
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
@@ -53,7 +54,12 @@ def get_incidents(
         return _with_events(session, session.execute(query).all())
 
 
-@router.get("/{incident_id}", response_model=IncidentOut, summary="Show one incident")
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentOut,
+    summary="Show one incident",
+    responses=problems(404),
+)
 def get_incident(incident_id: int, app: App, _token: Viewer) -> IncidentOut:
     with session_scope(app.engine) as session:
         rows = session.execute(_incidents().where(Incident.id == incident_id)).all()
@@ -122,6 +128,7 @@ class PostedOut(BaseModel):
     response_model=PostedOut,
     status_code=201,
     summary="Post an update for the readers",
+    responses=problems(404),
 )
 def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Editor) -> PostedOut:
     try:
@@ -144,6 +151,7 @@ def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Edi
     "/{incident_id}/resolve",
     response_model=PostedOut,
     summary="Resolve: tell readers what was wrong, ask if it works",
+    responses=problems(404),
 )
 def resolve_incident(incident_id: int, body: ResolveIn, app: App, _token: Editor) -> PostedOut:
     try:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from monitor.api.auth import Admin
+from monitor.api.openapi import problems
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.state import App
@@ -39,7 +40,10 @@ def get_tokens(app: App, _token: Admin) -> list[TokenOut]:
 
 
 @router.delete(
-    "/{name}", status_code=204, summary="Revoke a token and end the browser sessions it opened"
+    "/{name}",
+    status_code=204,
+    summary="Revoke a token and end the browser sessions it opened",
+    responses=problems(404),
 )
 def remove_token(name: str, app: App, _token: Admin) -> Response:
     with session_scope(app.engine) as session:
