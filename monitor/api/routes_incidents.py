@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
+from monitor.api.params import MAX_ROW_ID
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
@@ -24,6 +25,8 @@ from monitor.notices.incidents import post_update, resolve
 from notifiers.linter import lint_message
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.get(
@@ -60,7 +63,7 @@ def get_incidents(
     summary="Show one incident",
     responses=problems(404),
 )
-def get_incident(incident_id: int, app: App, _token: Viewer) -> IncidentOut:
+def get_incident(incident_id: IncidentId, app: App, _token: Viewer) -> IncidentOut:
     with session_scope(app.engine) as session:
         rows = session.execute(_incidents().where(Incident.id == incident_id)).all()
         if not rows:
@@ -130,7 +133,9 @@ class PostedOut(BaseModel):
     summary="Post an update for the readers",
     responses=problems(404),
 )
-def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Editor) -> PostedOut:
+def post_incident_update(
+    incident_id: IncidentId, body: UpdateIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         wait = timedelta(seconds=parse_duration(body.next_update))
     except ValueError as exc:
@@ -153,7 +158,9 @@ def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Edi
     summary="Resolve: tell readers what was wrong, ask if it works",
     responses=problems(404),
 )
-def resolve_incident(incident_id: int, body: ResolveIn, app: App, _token: Editor) -> PostedOut:
+def resolve_incident(
+    incident_id: IncidentId, body: ResolveIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         told = resolve(app.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
                        now=app.clock())  # fmt: skip

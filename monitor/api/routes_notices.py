@@ -20,6 +20,7 @@ from sqlmodel import Session
 from calendars import Category
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
+from monitor.api.params import MAX_ROW_ID
 from monitor.api.problems import Problem
 from monitor.api.schemas_notices import (
     DELIVERY_STATUSES,
@@ -434,7 +435,7 @@ def get_deliveries(
     audience: str | None = Query(None),
     kind: str | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
 ) -> list[DeliveryOut]:
     if status is not None and status not in DELIVERY_STATUSES:
         raise _invalid(
@@ -481,7 +482,7 @@ def get_feedback(
     app: App,
     _token: Viewer,
     audience: str | None = Query(None),
-    occurrence_id: int | None = Query(None),
+    occurrence_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     limit: int = Query(500, ge=1, le=5000),
 ) -> FeedbackListOut:
     where = []
