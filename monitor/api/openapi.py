@@ -5,8 +5,9 @@ closewatch answers every error as ``application/problem+json``
 ``Problem`` schema, and names for every answer an operation can give:
 
 - 401 and 403 on every operation that takes a bearer token;
-- 413 on every operation with a request body (:class:`~monitor.api.limits.BodySizeLimit`
-  refuses any body over the limit, whatever the route);
+- 400 and 413 on every operation with a request body: one that cannot be read
+  (not UTF-8 where JSON is expected), or one over the limit
+  (:class:`~monitor.api.limits.BodySizeLimit` refuses it, whatever the route);
 - 422 on every operation with parameters or a body, replacing the
   ``HTTPValidationError`` shape FastAPI documents by default, which closewatch
   never sends;
@@ -115,7 +116,7 @@ def with_problems(schema: dict[str, Any]) -> dict[str, Any]:
             if operation.get("security"):
                 statuses += [401, 403]
             if "requestBody" in operation:
-                statuses += [413]
+                statuses += [400, 413]
             if operation.get("parameters") or "requestBody" in operation:
                 statuses += [422]
             for status in statuses:
