@@ -77,7 +77,7 @@ def _wait_until_started(process: subprocess.Popen[str], log: Path) -> str:
     while time.monotonic() < deadline:
         text = log.read_text()
         token = re.search(r"token for trying the API: (cw_\S+)", text)
-        if token and "Application startup complete" in text:
+        if token and "Uvicorn running on" in text:  # listening: printed after the startup
             return token.group(1)
         if process.poll() is not None:
             raise RuntimeError(f"closewatch serve exited early:\n{text}")
