@@ -29,7 +29,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CLOSEWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "system", "audience",
+TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "browser_session",
+          "signin_failure", "system", "audience",
           "system_check", "check_result", "check_summary", "incident", "incident_event",
           "delivery", "feedback", "unsubscribe", "notice_template", "problem_report")  # fmt: skip
 

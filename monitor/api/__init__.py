@@ -21,10 +21,13 @@ from monitor.api import (
     routes_report,
     routes_status,
     routes_systems,
+    routes_tokens,
     routes_ui,
 )
 from monitor.api.background import background_work
+from monitor.api.headers import SecurityHeaders
 from monitor.api.limits import BodySizeLimit
+from monitor.api.openapi import install_openapi
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -50,6 +53,7 @@ ROUTERS = tuple(
         routes_intensity,
         routes_notices,
         routes_incidents,
+        routes_tokens,
         routes_health,
         routes_public,
         routes_report,
@@ -115,7 +119,9 @@ def create_app(
         app.router.lifespan_context = background_work(state)
     attach(app, state)
     install_problem_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413s included
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from calendars import Horizon
 from monitor.api.auth import Editor, Viewer
+from monitor.api.openapi import problems
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas import CalendarOut, ImportOut, PeriodOut, PreviewOut
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1/calendars", tags=["calendars"])
     status_code=201,
     openapi_extra=UPLOAD_BODY,
     summary="Upload a calendar (ICS, CSV or rules); the same name updates it in place",
-    responses={200: {"description": "An existing calendar was updated"}},
+    responses={200: {"description": "An existing calendar was updated"}, **problems(400, 415)},
 )
 async def upload_calendar(
     request: Request, response: Response, app: App, _token: Editor
@@ -52,6 +53,7 @@ async def upload_calendar(
     response_model=PreviewOut,
     openapi_extra=UPLOAD_BODY,
     summary="Parse, classify and expand an upload without storing anything",
+    responses=problems(400, 415),
 )
 async def preview_calendar(
     request: Request,
@@ -72,7 +74,9 @@ def get_calendars(app: App, _token: Viewer) -> list[CalendarOut]:
         return [CalendarOut.of(row) for row in list_calendars(session)]
 
 
-@router.get("/{name}", response_model=CalendarOut, summary="Show one calendar")
+@router.get(
+    "/{name}", response_model=CalendarOut, summary="Show one calendar", responses=problems(404)
+)
 def get_calendar_by_name(name: str, app: App, _token: Viewer) -> CalendarOut:
     with session_scope(app.engine) as session:
         row = get_calendar(session, name)
@@ -82,7 +86,10 @@ def get_calendar_by_name(name: str, app: App, _token: Viewer) -> CalendarOut:
 
 
 @router.get(
-    "/{name}/periods", response_model=list[PeriodOut], summary="The periods of one calendar"
+    "/{name}/periods",
+    response_model=list[PeriodOut],
+    summary="The periods of one calendar",
+    responses=problems(404),
 )
 def get_calendar_periods(name: str, app: App, _token: Viewer) -> list[PeriodOut]:
     with session_scope(app.engine) as session:
@@ -91,7 +98,12 @@ def get_calendar_periods(name: str, app: App, _token: Viewer) -> list[PeriodOut]
         return [PeriodOut.of(row) for row in list_periods(session, calendar=name)]
 
 
-@router.delete("/{name}", status_code=204, summary="Delete a calendar with its periods")
+@router.delete(
+    "/{name}",
+    status_code=204,
+    summary="Delete a calendar with its periods",
+    responses=problems(404),
+)
 def remove_calendar(name: str, app: App, _token: Editor) -> Response:
     with session_scope(app.engine) as session:
         calendar = find_calendar(session, name)

@@ -6,11 +6,17 @@ audience: those naming it, and those its ``concerns`` name by category or
 system. Calendar programs cannot send a bearer token, so the editor-only
 ``GET /api/v1/audiences/{name}/feed-link`` hands out the signed link to share.
 The signature never expires: a new ``CLOSEWATCH_SECRET_KEY`` revokes them all.
+
+Calendar programs poll: the feed carries an ETag (a hash of its bytes, which
+change only when an occurrence does) and answers a matching ``If-None-Match``
+with 304, and ``HEAD`` with the headers alone.
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -20,7 +26,9 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.auth import Editor, bearer, require
+from monitor.api.openapi import problems
 from monitor.api.problems import Problem
+from monitor.api.routes_status import etag_matches
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Calendar, PeriodTarget, System
@@ -51,11 +59,24 @@ def _signed_for(request: Request, audience: str, sig: str) -> bool:
     return _links(request).feed_signed(audience, sig)
 
 
+FEED_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}},
+    304: {"description": "Not changed since the ETag given in If-None-Match"},
+}
+
+
 @router.get(
     "/calendar.ics",
     response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}},
+    responses=FEED_ANSWERS,
     summary="Critical periods as an iCalendar feed",
+)
+@router.head(
+    "/calendar.ics",
+    response_class=Response,
+    responses=FEED_ANSWERS,
+    summary="The feed's headers (ETag, length) without the feed",
+    operation_id="calendar_feed_head",
 )
 async def calendar_feed(
     request: Request,
@@ -74,17 +95,21 @@ async def calendar_feed(
     elif not _signed_for(request, audience, sig):
         raise Problem(403, "this calendar link is not valid (edited, or from another service)")
     body = await run_in_threadpool(_feed, request, audience)
-    return Response(
-        body,
-        media_type=MEDIA_TYPE,
-        headers={
-            "Content-Disposition": 'inline; filename="closewatch.ics"',
-            "Cache-Control": "private, max-age=300",
-        },
-    )
+    headers = {
+        "Content-Disposition": 'inline; filename="closewatch.ics"',
+        "Cache-Control": "private, max-age=300",
+        "ETag": '"' + hashlib.sha256(body).hexdigest()[:24] + '"',
+    }
+    if etag_matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=MEDIA_TYPE, headers=headers)
 
 
-@router.get("/api/v1/audiences/{name}/feed-link", summary="A signed calendar link for an audience")
+@router.get(
+    "/api/v1/audiences/{name}/feed-link",
+    summary="A signed calendar link for an audience",
+    responses=problems(404),
+)
 def feed_link(name: str, request: Request, _token: Editor) -> dict[str, str]:
     with session_scope(state_of(request).engine) as session:
         known = (

@@ -7,6 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from monitor.api.openapi import problems
 from monitor.api.problems import problem_response
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
@@ -20,7 +21,9 @@ def healthz() -> dict[str, str]:
 
 
 @router.get(
-    "/readyz", summary="The database answers and, when this process watches, the scheduler runs"
+    "/readyz",
+    summary="The database answers and, when this process watches, the scheduler runs",
+    responses=problems(503),
 )
 def readyz(request: Request) -> Response:
     state = state_of(request)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
+from monitor.api.openapi import problems
+from monitor.api.params import MAX_ROW_ID
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
@@ -23,6 +25,8 @@ from monitor.notices.incidents import post_update, resolve
 from notifiers.linter import lint_message
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 
 @router.get(
@@ -53,8 +57,13 @@ def get_incidents(
         return _with_events(session, session.execute(query).all())
 
 
-@router.get("/{incident_id}", response_model=IncidentOut, summary="Show one incident")
-def get_incident(incident_id: int, app: App, _token: Viewer) -> IncidentOut:
+@router.get(
+    "/{incident_id}",
+    response_model=IncidentOut,
+    summary="Show one incident",
+    responses=problems(404),
+)
+def get_incident(incident_id: IncidentId, app: App, _token: Viewer) -> IncidentOut:
     with session_scope(app.engine) as session:
         rows = session.execute(_incidents().where(Incident.id == incident_id)).all()
         if not rows:
@@ -122,8 +131,11 @@ class PostedOut(BaseModel):
     response_model=PostedOut,
     status_code=201,
     summary="Post an update for the readers",
+    responses=problems(404),
 )
-def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Editor) -> PostedOut:
+def post_incident_update(
+    incident_id: IncidentId, body: UpdateIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         wait = timedelta(seconds=parse_duration(body.next_update))
     except ValueError as exc:
@@ -144,8 +156,11 @@ def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Edi
     "/{incident_id}/resolve",
     response_model=PostedOut,
     summary="Resolve: tell readers what was wrong, ask if it works",
+    responses=problems(404),
 )
-def resolve_incident(incident_id: int, body: ResolveIn, app: App, _token: Editor) -> PostedOut:
+def resolve_incident(
+    incident_id: IncidentId, body: ResolveIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         told = resolve(app.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
                        now=app.clock())  # fmt: skip

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from monitor.api.auth import Viewer
+from monitor.api.openapi import problems
 from monitor.api.params import require_zone
 from monitor.api.problems import Problem
 from monitor.api.schemas_watch import (
@@ -55,6 +56,7 @@ def get_intensity(
     "/timeline",
     response_model=TimelineOut,
     summary="Each system's levels over a span, as segments [start, end)",
+    responses=problems(404),
 )
 def get_timeline(
     app: App,

@@ -19,6 +19,8 @@ from sqlmodel import Session
 
 from calendars import Category
 from monitor.api.auth import Editor, Viewer
+from monitor.api.openapi import problems
+from monitor.api.params import MAX_ROW_ID
 from monitor.api.problems import Problem
 from monitor.api.schemas_notices import (
     DELIVERY_STATUSES,
@@ -72,7 +74,11 @@ def get_audiences(app: App, _token: Viewer) -> list[AudienceOut]:
 
 
 @router.get(
-    "/audiences/{name}", response_model=AudienceOut, tags=["audiences"], summary="Show one audience"
+    "/audiences/{name}",
+    response_model=AudienceOut,
+    tags=["audiences"],
+    summary="Show one audience",
+    responses=problems(404),
 )
 def get_audience(name: str, app: App, _token: Viewer) -> AudienceOut:
     return _audience_view(app.engine, name)
@@ -84,6 +90,7 @@ def get_audience(name: str, app: App, _token: Viewer) -> AudienceOut:
     status_code=201,
     tags=["audiences"],
     summary="Create an audience",
+    responses=problems(409),
 )
 def create_audience(spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut:
     try:
@@ -103,6 +110,7 @@ def create_audience(spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut
     response_model=AudienceOut,
     tags=["audiences"],
     summary="Replace an audience",
+    responses=problems(404, 409),
 )
 def replace_audience(name: str, spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut:
     if spec.name != name:
@@ -120,7 +128,11 @@ def replace_audience(name: str, spec: AudienceSpec, app: App, _token: Editor) ->
 
 
 @router.delete(
-    "/audiences/{name}", status_code=204, tags=["audiences"], summary="Delete an audience"
+    "/audiences/{name}",
+    status_code=204,
+    tags=["audiences"],
+    summary="Delete an audience",
+    responses=problems(404, 409),
 )
 def remove_audience(name: str, app: App, _token: Editor) -> Response:
     with session_scope(app.engine) as session:
@@ -180,6 +192,7 @@ def get_templates(app: App, _token: Viewer) -> list[TemplateOut]:
     response_model=TemplateOut,
     tags=["templates"],
     summary="Upload a template override; 201 when new, 200 when it replaced one",
+    responses={201: {"description": "A new override"}, **problems(404)},
 )
 def put_template(
     kind: str,
@@ -211,6 +224,7 @@ def put_template(
     status_code=204,
     tags=["templates"],
     summary="Delete a template override",
+    responses=problems(404),
 )
 def remove_template(
     kind: str,
@@ -305,6 +319,7 @@ class _InLanguage(NoticeRenderer):
     response_model=PreviewOut,
     tags=["notices"],
     summary="Render a notice as an audience's first member would get it, with lint findings",
+    responses=problems(404, 409),
 )
 def preview_notice(body: PreviewIn, app: App, _token: Viewer) -> PreviewOut:
     return render_preview(app, body)
@@ -420,7 +435,7 @@ def get_deliveries(
     audience: str | None = Query(None),
     kind: str | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
 ) -> list[DeliveryOut]:
     if status is not None and status not in DELIVERY_STATUSES:
         raise _invalid(
@@ -467,7 +482,7 @@ def get_feedback(
     app: App,
     _token: Viewer,
     audience: str | None = Query(None),
-    occurrence_id: int | None = Query(None),
+    occurrence_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
     limit: int = Query(500, ge=1, le=5000),
 ) -> FeedbackListOut:
     where = []

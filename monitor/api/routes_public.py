@@ -9,9 +9,13 @@ unsubscribing posts to the same unsubscribe address.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.state import state_of
@@ -23,6 +27,8 @@ from monitor.store.audiences import find_audience
 from notifiers.links import BadLink, Links
 
 router = APIRouter(include_in_schema=False)
+
+ALERT_EVERY = timedelta(hours=1)  # "still a problem" from one link reaches IT at most this often
 
 
 def _links(request: Request) -> Links:
@@ -70,7 +76,14 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
         int(rating) if isinstance(rating, str) and rating in {"1", "2", "3", "4", "5"} else None
     )
     comment = str(form.get("comment") or "")[:2000]
-    contact = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
+    try:
+        contact = await run_in_threadpool(
+            _store_feedback, request, key, answer, rating_value, comment
+        )
+    except IntegrityError:  # the same link's first answer, stored meanwhile: this one replaces it
+        contact = await run_in_threadpool(
+            _store_feedback, request, key, answer, rating_value, comment
+        )
     state_of(request).metrics.feedback.labels(answer).inc()
     return _page(request, "feedback", answer=answer, done=True, contact_name=contact)
 
@@ -86,11 +99,14 @@ def _store_feedback(
         ).scalar_one_or_none()
         if delivery is None:
             return None
-        feedback = Feedback(
-            dedupe_key=key, audience=delivery.audience, recipient_address=delivery.recipient_address,
-            occurrence_id=delivery.occurrence_id, incident_id=delivery.incident_id,
-            answer=answer, rating=rating, comment=comment, at=now,
-        )  # fmt: skip
+        feedback = _answer_of(session, delivery, now)
+        # One answer per link: a later one replaces the earlier.
+        feedback.answer, feedback.rating, feedback.comment, feedback.at = (
+            answer,
+            rating,
+            comment,
+            now,
+        )
         session.add(feedback)
         session.flush()
         if delivery.kind == "resolved" and delivery.incident_id is not None:
@@ -102,15 +118,34 @@ def _store_feedback(
         audience = find_audience(session, delivery.audience)
         if audience is None:
             return None
-        if answer == "problem" and audience.contact.email:
-            # "Still a problem" reaches the audience's IT contact at once, through the outbox.
+        if answer == "problem" and audience.contact.email and _may_alert(feedback, now):
+            # "Still a problem" reaches the audience's IT contact at once, through the outbox,
+            # and at most once an hour for one link, however often the reader presses it.
+            feedback.alerted_at = now
+            session.add(feedback)
             session.add(Delivery(
-                dedupe_key=f"{ALERT_KIND}/{feedback.id}", kind=ALERT_KIND, channel="email",
-                audience=delivery.audience, recipient_name=audience.contact.name,
+                dedupe_key=f"{ALERT_KIND}/{int(now.timestamp())}/{feedback.id}", kind=ALERT_KIND,
+                channel="email", audience=delivery.audience, recipient_name=audience.contact.name,
                 recipient_address=audience.contact.email, occurrence_id=delivery.occurrence_id,
                 incident_id=delivery.incident_id, due_at=now, first_due_at=now, created_at=now, updated_at=now,
             ))  # fmt: skip
         return audience.contact.name
+
+
+def _answer_of(session: Session, delivery: Delivery, now: datetime) -> Feedback:
+    """The link's stored answer, locked until this one is stored; a new row for a first answer."""
+    found = session.execute(
+        select(Feedback).where(col(Feedback.dedupe_key) == delivery.dedupe_key).with_for_update()
+    ).scalar_one_or_none()
+    return found or Feedback(
+        dedupe_key=delivery.dedupe_key, audience=delivery.audience,
+        recipient_address=delivery.recipient_address, occurrence_id=delivery.occurrence_id,
+        incident_id=delivery.incident_id, answer="", at=now,
+    )  # fmt: skip
+
+
+def _may_alert(feedback: Feedback, now: datetime) -> bool:
+    return feedback.alerted_at is None or now - feedback.alerted_at >= ALERT_EVERY
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse)

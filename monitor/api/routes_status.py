@@ -9,7 +9,16 @@ addresses, error texts or incident titles.
 Many people open it at once when something breaks, so it is built from one
 snapshot per 30-second bucket of the clock and kept as HTML in memory; every
 request in the bucket gets those bytes, with ``Cache-Control: public,
-max-age=30`` and an ETag that answers ``If-None-Match`` with 304.
+max-age=30`` and an ETag that answers ``If-None-Match`` with 304. ``HEAD`` gets
+the same headers without the body.
+
+The ETag changes only when what the page says changes. The page shows its
+freshness as the time since which nothing on it has changed ("checked every
+half minute; nothing has changed since 14:02"), remembered from build to build
+while the snapshot stays the same. A clock time that moved every minute would
+make every copy stale; this one stays true for as long as a cached copy is
+reused. (Each replica remembers its own time: one that started later says a
+later time, which is just as true.)
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,7 +83,7 @@ class Snapshot:
     periods: list[PeriodLine] = field(default_factory=list)
     systems: list[SystemLine] = field(default_factory=list)
     problems: list[ProblemLine] = field(default_factory=list)
-    as_of: str = ""
+    as_of: str = ""  # since when nothing on the page has changed, filled in by the cache
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,8 @@ class CachedPage:
     bucket: int
     body: bytes
     etag: str
+    content: str  # a hash of the snapshot without its freshness line
+    since: datetime  # when this replica first built a page saying exactly this
 
 
 class StatusCache:
@@ -100,11 +111,21 @@ class StatusCache:
         with self._lock:  # requests arriving while it is built wait for it, not build it again
             page = self.get(bucket)
             if page is None:
-                body = render_status(app).encode()
-                etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
-                page = self._page = CachedPage(bucket, body, etag)
+                page = self._page = self._built(app, bucket, self._page)
                 self.builds += 1
             return page
+
+    @staticmethod
+    def _built(app: AppState, bucket: int, previous: CachedPage | None) -> CachedPage:
+        now, zone = app.clock(), ZoneInfo(app.settings.timezone)
+        snapshot = build_snapshot(app.engine, app.intensity.current(), now=now, zone=zone)
+        content = hashlib.sha256(repr(snapshot).encode()).hexdigest()
+        same = previous is not None and previous.content == content
+        since = previous.since if previous is not None and same else now
+        said = replace(snapshot, as_of=_clock_time(since, now, zone))
+        body = app.pages.get_template("pages/status.html").render(status=said).encode()
+        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        return CachedPage(bucket, body, etag, content, since)
 
 
 def bucket_of(now: datetime) -> int:
@@ -117,32 +138,23 @@ def status_cache(app: AppState) -> StatusCache:
     return app.status_cache
 
 
-@router.get("/status")
+@router.api_route("/status", methods=["GET", "HEAD"])
 async def status_page(request: Request, app: App) -> Response:
     cache = status_cache(app)
     bucket = bucket_of(app.clock())
     page = cache.get(bucket) or await run_in_threadpool(cache.build, app, bucket)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": page.etag}
-    if _matches(request.headers.get("if-none-match"), page.etag):
+    if etag_matches(request.headers.get("if-none-match"), page.etag):
         return Response(status_code=304, headers=headers)
     return Response(page.body, media_type=HTML, headers=headers)
 
 
-def _matches(header: str | None, etag: str) -> bool:
+def etag_matches(header: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``etag`` (compared weakly, as RFC 9110 says)."""
     if not header:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or etag in tags
-
-
-def render_status(app: AppState) -> str:
-    snapshot = build_snapshot(
-        app.engine,
-        app.intensity.current(),
-        now=app.clock(),
-        zone=ZoneInfo(app.settings.timezone),
-    )
-    return str(app.pages.get_template("pages/status.html").render(status=snapshot))
 
 
 def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo) -> Snapshot:
@@ -191,7 +203,6 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
         periods=periods,
         systems=systems,
         problems=list(problems.values()),
-        as_of=_clock_time(now, now, zone),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
+from monitor.api.openapi import problems
 from monitor.api.problems import Problem
 from monitor.api.schemas_watch import SystemOut
 from monitor.api.state import App, AppState
@@ -33,12 +34,18 @@ def get_systems(app: App, _token: Viewer) -> list[SystemOut]:
         return _views(app, session, systems)
 
 
-@router.get("/{name}", response_model=SystemOut, summary="Show one system")
+@router.get("/{name}", response_model=SystemOut, summary="Show one system", responses=problems(404))
 def get_system(name: str, app: App, _token: Viewer) -> SystemOut:
     return _view(app, name)
 
 
-@router.post("", response_model=SystemOut, status_code=201, summary="Create a system")
+@router.post(
+    "",
+    response_model=SystemOut,
+    status_code=201,
+    summary="Create a system",
+    responses=problems(409),
+)
 def create_system(spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     _distinct_checks(spec)
     try:
@@ -53,7 +60,12 @@ def create_system(spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     return _view(app, spec.name)
 
 
-@router.put("/{name}", response_model=SystemOut, summary="Replace a system and its checks")
+@router.put(
+    "/{name}",
+    response_model=SystemOut,
+    summary="Replace a system and its checks",
+    responses=problems(404, 409),
+)
 def replace_system(name: str, spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     if spec.name != name:
         raise Problem(
@@ -70,7 +82,12 @@ def replace_system(name: str, spec: SystemSpec, app: App, _token: Editor) -> Sys
     return _view(app, name)
 
 
-@router.delete("/{name}", status_code=204, summary="Delete a system with its checks")
+@router.delete(
+    "/{name}",
+    status_code=204,
+    summary="Delete a system with its checks",
+    responses=problems(404, 409),
+)
 def remove_system(name: str, app: App, _token: Editor) -> Response:
     with session_scope(app.engine) as session:
         system = _editable(session, name)

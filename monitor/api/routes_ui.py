@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -38,6 +39,7 @@ from monitor.api.session import (
     signin_nonce,
     start_session,
 )
+from monitor.api.signin_limit import blocked_until, record_failure
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
@@ -199,19 +201,38 @@ async def signin(request: Request) -> Response:
             request, next=next, status=403,
             error="The sign-in form had expired. Please paste your token again.",
         )  # fmt: skip
-    secret = str(form.get("token") or "").strip()
     state = state_of(request)
+    client = (request.client.host if request.client else "")[:64]
+    now = state.clock()
+    until = await run_in_threadpool(blocked_until, state.engine, client, now)
+    if until is not None:
+        return _too_many_attempts(request, next, until, now)
+    secret = str(form.get("token") or "").strip()
     with session_scope(state.engine) as session:
         token = authenticate(session, secret) if secret else None
         if token is not None:
             session.expunge(token)
     if token is None:
+        await run_in_threadpool(record_failure, state.engine, client, now)
         return _signin_form(
             request, next=next, status=401,
             error="That token is not valid. Tokens start with cw_; copy the whole line.",
         )  # fmt: skip
     response = _see(next)
     start_session(response, request, token)
+    return response
+
+
+def _too_many_attempts(request: Request, next: str, until: datetime, now: datetime) -> Response:
+    wait = max(math.ceil((until - now).total_seconds()), 1)
+    at = until.astimezone(_zone(request))
+    minutes = math.ceil(wait / 60)
+    response = _signin_form(
+        request, next=next, status=429,
+        error=f"Too many wrong tokens were tried from your address. Try again at {at:%H:%M} "
+        f"({_zone(request)}), in {minutes} minute{'' if minutes == 1 else 's'}.",
+    )  # fmt: skip
+    response.headers["Retry-After"] = str(wait)
     return response
 
 
@@ -222,7 +243,7 @@ async def signout(request: Request) -> Response:
     if who is not None and not csrf_valid(request, who.nonce, form.get("csrf")):
         return _csrf_refused(request, who)
     response = _see("/signin")
-    end_session(response)
+    end_session(request, response)
     return response
 
 
@@ -520,15 +541,45 @@ def notice_preview(
     preview = None
     error = ""
     if kind and audience:
-        occurrence_id = int(occurrence) if occurrence.isdigit() else None
         try:
-            body = PreviewIn(kind=kind, audience=audience, occurrence_id=occurrence_id)
-            preview = render_preview(state_of(request), body)
+            preview = render_preview(state, _preview_request(kind, audience, occurrence))
         except Problem as exc:
             error = _one_line(exc)
+    frame = "/notices/preview/html?" + urlencode({"kind": kind, "audience": audience, "occurrence": occurrence})  # fmt: skip
     return _render(
         request, "notice_preview", who, kinds=PREVIEW_KINDS, kind_labels=KIND_LABELS,
         audiences=audiences, options=options, chosen={"kind": kind or PREVIEW_KINDS[0],
         "audience": audience, "occurrence": occurrence}, preview=preview, error=error,
-        findings=preview.findings if preview else [],
+        findings=preview.findings if preview else [], frame=frame,
     )  # fmt: skip
+
+
+# The notice's own HTML, for the preview's sandboxed frame: email HTML styles itself inline,
+# which the pages' policy forbids, so this answer gets a policy of its own that allows that
+# and nothing else (no script, no fetches, framed only by closewatch's own pages).
+NOTICE_FRAME_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; sandbox"
+)
+
+
+@router.get("/notices/preview/html", response_class=HTMLResponse)
+def notice_preview_html(
+    request: Request, kind: str = "", audience: str = "", occurrence: str = ""
+) -> Response:
+    who = _gate(request, Role.EDITOR)
+    if isinstance(who, Response):
+        return who
+    try:
+        preview = render_preview(state_of(request), _preview_request(kind, audience, occurrence))
+    except Problem as exc:
+        return Response(_one_line(exc), status_code=exc.status, media_type="text/plain")
+    headers = {"Content-Security-Policy": NOTICE_FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN",
+               "Cache-Control": "no-store"}  # fmt: skip
+    return HTMLResponse(preview.html, headers=headers)
+
+
+def _preview_request(kind: str, audience: str, occurrence: str) -> PreviewIn:
+    # ASCII digits only ("²" is a digit to str.isdigit), and few enough to fit the database.
+    plain = occurrence.isascii() and occurrence.isdigit() and len(occurrence) <= 18
+    occurrence_id = int(occurrence) if plain else None
+    return PreviewIn(kind=kind, audience=audience, occurrence_id=occurrence_id)

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from monitor.api.params import MAX_ROW_ID
 from monitor.api.schemas import Instant
 from monitor.db.models import Audience, Delivery, Feedback, NoticeTemplate
 from monitor.site import AudienceSpec
@@ -98,6 +99,8 @@ class PreviewIn(BaseModel):
     audience: str
     occurrence_id: int | None = Field(
         None,
+        ge=1,
+        le=MAX_ROW_ID,
         description="Default: the next occurrence not yet ended, one naming the audience first.",
     )
     lang: str | None = Field(

@@ -1,11 +1,15 @@
-"""The browser session of the pages: a signed cookie, and CSRF tokens bound to it.
+"""The browser session of the pages: a row per session, and CSRF tokens bound to it.
 
-Signing in with an API token stores the token's id and role in a cookie signed
-with the site's key (itsdangerous), valid for 12 hours; the secret itself never
-leaves the sign-in form. Each session carries a random nonce; every POST form
-carries that nonce signed separately (the CSRF token), so a form posted from
-another site, which cannot read the cookie, is refused. Before signing in, a
-short-lived cookie holds the nonce the sign-in form is bound to.
+Signing in with an API token opens a session (:mod:`monitor.store.browser_sessions`):
+the cookie carries only a random id, the row holds its hash, the token it was
+opened with and a random nonce. The secret itself never leaves the sign-in
+form. Signing out deletes the row, and revoking the token deletes its rows, so
+the cookie is worthless from the next request on; a session also ends 12 hours
+after signing in. The role is the token's as it is now.
+
+Every POST form carries the session's nonce signed separately (the CSRF token),
+so a form posted from another site, which cannot read the cookie, is refused.
+Before signing in, a short-lived cookie holds the nonce the sign-in form is bound to.
 """
 
 from __future__ import annotations
@@ -14,17 +18,18 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Request, Response
-from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken
 from monitor.roles import Role
 from monitor.settings import Settings
+from monitor.store.browser_sessions import LIFETIME, close_session, find_session, open_session
 
 COOKIE = "closewatch_session"
 PRE_COOKIE = "closewatch_signin"  # binds the sign-in form before there is a session
-LIFETIME_SECONDS = 12 * 60 * 60
+LIFETIME_SECONDS = int(LIFETIME.total_seconds())
 PRE_LIFETIME_SECONDS = 60 * 60
 
 
@@ -39,10 +44,6 @@ class UiSession:
         return self.role.allows(role)
 
 
-def _sessions(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.signing_key(), salt="closewatch-session")
-
-
 def _csrf(settings: Settings) -> URLSafeSerializer:
     return URLSafeSerializer(settings.signing_key(), salt="closewatch-csrf")
 
@@ -52,42 +53,42 @@ def _secure(settings: Settings) -> bool:
 
 
 def read_session(request: Request) -> UiSession | None:
-    """The signed-in session, or None; a token deleted since signing in ends it."""
-    value = request.cookies.get(COOKIE)
-    if not value:
+    """The signed-in session, or None: no cookie, or one signed out, revoked or expired."""
+    session_id = request.cookies.get(COOKIE)
+    if not session_id:
         return None
     state = state_of(request)
-    try:
-        data = _sessions(state.settings).loads(value, max_age=LIFETIME_SECONDS)
-        token_id, role, nonce = int(data["t"]), Role(data["r"]), str(data["n"])
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
     with session_scope(state.engine) as session:
-        token = session.get(ApiToken, token_id)
-        if token is None:
+        found = find_session(session, session_id, now=state.clock())
+        if found is None:
             return None
-        name = token.name
-    return UiSession(token_id, role, name, nonce)
+        row, token = found
+        return UiSession(row.token_id, Role(token.role), token.name, row.nonce)
 
 
 def start_session(response: Response, request: Request, token: ApiToken) -> None:
-    settings = state_of(request).settings
-    value = _sessions(settings).dumps(
-        {"t": token.id, "r": token.role, "n": secrets.token_urlsafe(16)}
-    )
+    state = state_of(request)
+    assert token.id is not None, "a stored token"
+    with session_scope(state.engine) as session:
+        session_id, _row = open_session(session, token.id, now=state.clock())
     response.set_cookie(
         COOKIE,
-        value,
+        session_id,
         max_age=LIFETIME_SECONDS,
         httponly=True,
         samesite="lax",
-        secure=_secure(settings),
+        secure=_secure(state.settings),
         path="/",
     )
     response.delete_cookie(PRE_COOKIE, path="/")
 
 
-def end_session(response: Response) -> None:
+def end_session(request: Request, response: Response) -> None:
+    """End the request's session for good (its row is deleted) and drop the cookie."""
+    session_id = request.cookies.get(COOKIE)
+    if session_id:
+        with session_scope(state_of(request).engine) as session:
+            close_session(session, session_id)
     response.delete_cookie(COOKIE, path="/")
 
 

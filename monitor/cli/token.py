@@ -30,3 +30,36 @@ def create(
     except IntegrityError:
         raise UsageProblem(f"a token named {name!r} already exists") from None
     typer.echo(secret)
+
+
+@app.command("list")
+def list_() -> None:
+    """Every token: name, role, when it was made, browsers signed in with it. Never a secret."""
+    from monitor.db.engine import session_scope
+    from monitor.store.tokens import list_tokens
+
+    engine = ready_engine(settings())
+    with session_scope(engine) as session:
+        tokens = list_tokens(session, now=now())
+    if not tokens:
+        typer.echo("no tokens yet: closewatch token create --name NAME --role editor")
+        return
+    width = max(len(token.name) for token in tokens)
+    for token in tokens:
+        created = token.created_at.strftime("%Y-%m-%d %H:%M UTC")
+        signed_in = f"{token.sessions} signed-in browser{'' if token.sessions == 1 else 's'}"
+        typer.echo(f"{token.name:<{width}}  {token.role:<6}  created {created}  {signed_in}")
+
+
+@app.command()
+def revoke(name: str = typer.Argument(..., help="The token's name, as in `token list`.")) -> None:
+    """Revoke a token: it stops working at once, and browsers signed in with it are signed out."""
+    from monitor.db.engine import session_scope
+    from monitor.store.tokens import revoke_token
+
+    engine = ready_engine(settings())
+    with session_scope(engine) as session:
+        revoked = revoke_token(session, name)
+    if not revoked:
+        raise UsageProblem(f"no token named {name!r} (closewatch token list shows them)")
+    typer.echo(f"revoked {name!r}; its browser sessions are ended")

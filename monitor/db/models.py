@@ -106,6 +106,34 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
+class BrowserSession(SQLModel, table=True):
+    """A browser signed in with a token. Its cookie holds a random id; this row, the id's hash.
+
+    Signing out deletes the row; revoking the token deletes the token's rows with it
+    (``ON DELETE CASCADE``), so either ends the session at the next request.
+    """
+
+    __tablename__ = "browser_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    id_hash: str = Field(unique=True, max_length=64)
+    token_id: int = Field(sa_column=_parent("api_token"))
+    nonce: str = Field(max_length=64)  # what this session's CSRF tokens sign
+    created_at: datetime = Field(sa_column=_instant())
+    expires_at: datetime = Field(sa_column=_instant(index=True))
+
+
+class SigninFailure(SQLModel, table=True):
+    """A sign-in with a wrong token, counted per client address to slow down guessing."""
+
+    __tablename__ = "signin_failure"
+    __table_args__ = (Index("ix_signin_failure_client_at", "client", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client: str = Field(max_length=64)
+    at: datetime = Field(sa_column=_instant())
+
+
 class System(SQLModel, table=True):
     """Something users depend on: a technical name and the plain name they know.
 
@@ -275,10 +303,14 @@ class Delivery(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
-    """A reader's answer through a signed link: sorted, still a problem, or a rating."""
+    """A reader's answer through a signed link: sorted, still a problem, or a rating.
+
+    One row per link (the delivery it came in): a later answer replaces the earlier one.
+    ``alerted_at`` is when "still a problem" last reached the IT contact, at most hourly.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=300, index=True)  # the delivery the link came in
+    dedupe_key: str = Field(max_length=300, unique=True, index=True)  # the delivery of the link
     audience: str = Field(max_length=200, index=True)
     recipient_address: str = Field(max_length=500)
     occurrence_id: int | None = Field(default=None, index=True)
@@ -287,6 +319,7 @@ class Feedback(SQLModel, table=True):
     rating: int | None = None
     comment: str = Field(default="", max_length=2000)
     at: datetime = Field(sa_column=_instant())
+    alerted_at: datetime | None = Field(default=None, sa_column=_instant(nullable=True))
 
 
 class Unsubscribe(SQLModel, table=True):

@@ -15,9 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select
+from sqlmodel import col
 
 from monitor.db.engine import session_scope
-from monitor.db.models import CheckResult, CheckSummary
+from monitor.db.models import Check, CheckResult, CheckSummary
 
 HOUR = timedelta(hours=1)
 
@@ -38,9 +39,16 @@ class ResultBuffer:
 
 
 def write_results(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        with session_scope(engine) as session:
-            session.execute(insert(CheckResult), rows)
+    """Store a batch; results of checks deleted since they ran (a system removed or its
+    checks replaced within the last second) are dropped, not the whole batch with them."""
+    if not rows:
+        return
+    with session_scope(engine) as session:
+        wanted = {row["check_id"] for row in rows}
+        known = set(session.execute(select(Check.id).where(col(Check.id).in_(wanted))).scalars())
+        kept = [row for row in rows if row["check_id"] in known]
+        if kept:
+            session.execute(insert(CheckResult), kept)
 
 
 def floor_hour(moment: datetime) -> datetime:

@@ -233,7 +233,7 @@ def main() -> None:
                 tool, figures = load(url, args.seconds, args.connections, headers, 304)
                 report(f"GET /status with If-None-Match, {args.connections} connections, "
                        f"{args.seconds}s (spot check: {check})", tool, figures, 304)  # fmt: skip
-                print("  note: the ETag changes when the page's 'As of' minute turns; "
+                print("  note: the ETag changes only when what the page says changes; "
                       "requests after that get 200 with the new page")  # fmt: skip
         finally:
             service.terminate()

@@ -42,3 +42,29 @@ async def test_not_found_shape(client: httpx.AsyncClient, viewer: dict[str, str]
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
         assert set(response.json()) >= PROBLEM_KEYS
+
+
+async def test_the_openapi_document_names_the_problem_shape_for_every_error(
+    client: httpx.AsyncClient,
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas and "ValidationError" not in schemas
+    assert set(schemas["Problem"]["required"]) == PROBLEM_KEYS
+    assert "errors" in schemas["Problem"]["properties"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            for status, answer in answers.items():
+                if int(status) >= 400:
+                    assert list(answer["content"]) == ["application/problem+json"], (method, path)
+            if path.startswith("/api/v1/"):
+                assert {"401", "403"} <= set(answers), (method, path)
+            if "requestBody" in operation:
+                assert {"400", "413"} <= set(answers), (method, path)
+            if "{" in path:
+                assert "404" in answers, (method, path)
+    upload = document["paths"]["/api/v1/calendars"]["post"]["responses"]
+    assert {"400", "413", "415", "422"} <= set(upload)
+    assert "409" in document["paths"]["/api/v1/systems"]["post"]["responses"]

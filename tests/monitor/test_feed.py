@@ -201,3 +201,41 @@ async def test_feed_links_are_for_editors_and_known_audiences(
 
     assert as_viewer.status_code == 403
     assert unknown.status_code == 404
+
+
+async def test_the_feed_has_an_etag_that_answers_if_none_match_and_changes_with_the_periods(
+    client: httpx.AsyncClient, editor: dict[str, str], viewer: dict[str, str]
+) -> None:
+    await _stored(client, editor)
+
+    first = await client.get("/calendar.ics", headers=viewer)
+    again = await client.get("/calendar.ics", headers=viewer)
+    unchanged = await client.get(
+        "/calendar.ics", headers={**viewer, "If-None-Match": first.headers["etag"]}
+    )
+    response = await upload(client, editor, ics(TEAM_LUNCH), name="lunch", timezone="UTC")
+    assert response.status_code == 201
+    changed = await client.get(
+        "/calendar.ics", headers={**viewer, "If-None-Match": first.headers["etag"]}
+    )
+
+    assert first.headers["etag"] == again.headers["etag"]
+    assert (unchanged.status_code, unchanged.content) == (304, b"")
+    assert unchanged.headers["etag"] == first.headers["etag"]
+    assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
+
+
+async def test_head_on_the_feed_gives_the_headers_and_checks_the_link(
+    client: httpx.AsyncClient, editor: dict[str, str], viewer: dict[str, str]
+) -> None:
+    await _stored(client, editor)
+
+    head = await client.head("/calendar.ics", headers=viewer)
+    get = await client.get("/calendar.ics", headers=viewer)
+    anonymous = await client.head("/calendar.ics")
+    forged = await client.head("/calendar.ics?audience=finance&sig=forged")
+
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert (anonymous.status_code, forged.status_code) == (401, 403)

@@ -188,3 +188,37 @@ async def test_one_snapshot_per_thirty_seconds(
     assert "The invoicing system</th>" in next_bucket.text
     assert next_bucket.headers["etag"] != same_bucket.headers["etag"]
     assert cache.builds == 2
+
+
+async def test_the_etag_stays_while_the_page_says_the_same_and_says_since_when(
+    app_client: httpx.AsyncClient, editor: dict[str, str], engine: Engine, clock: Clock
+) -> None:
+    system_id = await _site(app_client, editor, engine)
+    first = await app_client.get("/status")
+
+    clock.now = NOW + timedelta(minutes=7)  # many buckets later, nothing changed
+    later = await app_client.get("/status", headers={"If-None-Match": first.headers["etag"]})
+    with session_scope(engine) as session:
+        incident = session.execute(
+            select(Incident).where(Incident.system_id == system_id)
+        ).scalar_one()
+        incident.public_line = "Invoices can be posted again; we are checking the rest."
+    clock.now = NOW + timedelta(minutes=8)
+    changed = await app_client.get("/status", headers={"If-None-Match": first.headers["etag"]})
+
+    # 09:00 UTC is 10:00 in Berlin, the settings' zone.
+    assert "nothing on it has changed since 10:00" in first.text
+    assert (later.status_code, later.headers["etag"]) == (304, first.headers["etag"])
+    assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
+    assert "nothing on it has changed since 10:08" in changed.text
+
+
+async def test_head_on_the_status_page_gives_its_headers_without_the_page(
+    app_client: httpx.AsyncClient,
+) -> None:
+    get = await app_client.get("/status")
+    head = await app_client.head("/status")
+
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == get.headers["etag"]
+    assert head.headers["cache-control"] == "public, max-age=30"

@@ -8,19 +8,14 @@ test leaves a full-page screenshot in ``test-artifacts/``.
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.monitor.test_serve import free_port
+from tests.served import closewatch_serve
 
-CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
@@ -37,33 +32,8 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("ui-data")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLOSEWATCH_")}
-    env.update(CLOSEWATCH_DATA_DIR=str(data_dir), CLOSEWATCH_PUBLIC_URL=base)
-    process = subprocess.Popen(
-        [CLOSEWATCH, "serve", "--demo", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
-    )  # fmt: skip
-    assert process.stdout is not None
-    token = None
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if match := re.search(r"token for trying the API: (cw_\S+)", line):
-                token = match.group(1)
-            if "Application startup complete" in line or "Uvicorn running" in line:
-                break
-            if process.poll() is not None:
-                pytest.fail(f"serve exited early: {line}{process.stdout.read()}")
-        assert token, "serve --demo printed no token"
-        yield Server(base, token, data_dir)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
-        process.stdout.close()
+    with closewatch_serve(tmp_path_factory.mktemp("ui-data")) as served:
+        yield Server(served.base, served.token, served.data_dir)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine, select
 
+from monitor.api import create_app
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
 from monitor.imports import ImportRequest, UploadedSource, import_calendar
@@ -191,3 +192,44 @@ async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Sett
     token = preview.unsubscribe_url.rsplit("/", 1)[1]
     with pytest.raises(BadLink):
         real.read_unsubscribe(token)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def test_one_answer_per_link_and_still_a_problem_reaches_it_at_most_hourly(
+    engine: Engine, settings: Settings
+) -> None:
+    await send_heads_up(engine, settings)
+    with session_scope(engine) as session:
+        key = session.execute(
+            select(Delivery.dedupe_key).where(Delivery.status == "sent")
+        ).scalar_one()
+    link = path_of(Links(settings.signing_key(), settings.public_url).feedback(key, "problem"))
+    clock = Clock(NOW)
+    app = create_app(settings, engine=engine, clock=clock, migrate=False)
+    transport = httpx.ASGITransport(app=app)
+
+    async with httpx.AsyncClient(transport=transport, base_url="http://closewatch.test") as client:
+        for minutes, answer, comment in ((0, "problem", "Hängt."), (10, "sorted", "Geht."),
+                                         (20, "problem", "Hängt wieder."), (61, "problem", "Immer noch.")):  # fmt: skip
+            clock.now = NOW + timedelta(minutes=minutes)
+            answered = await client.post(link, data={"answer": answer, "comment": comment})
+            assert answered.status_code == 200
+
+    with session_scope(engine) as session:
+        answers = session.execute(select(Feedback.answer, Feedback.comment, Feedback.at)).all()
+        alerts = session.execute(
+            select(Delivery.recipient_address, Delivery.due_at).where(Delivery.kind == "alert")
+        ).all()
+    assert answers == [("problem", "Immer noch.", NOW + timedelta(minutes=61))]
+    # The first press at 0 and the one an hour later; the press at 20 minutes was within the hour.
+    assert sorted(alerts) == [
+        ("dana@example.com", NOW),
+        ("dana@example.com", NOW + timedelta(minutes=61)),
+    ]

@@ -47,3 +47,18 @@ def test_full_hours_are_summarised_once_and_old_results_pruned(engine: Engine) -
     assert removed == 90  # one a minute from 09:00 to 10:29
     assert left == NOW - timedelta(hours=2)
     assert prune(engine, now=NOW + timedelta(days=401), result_hours=2, summary_days=400)[1] == 3
+
+
+def test_results_of_a_check_deleted_since_it_ran_do_not_take_the_batch_with_them(
+    engine: Engine,
+) -> None:
+    check_id = a_check(engine)
+    buffer = ResultBuffer()
+    buffer.add(check_id, NOW, "up", 0.01, 0, "")
+    buffer.add(check_id + 1000, NOW, "down", 0.01, 0, "connection refused")  # deleted meanwhile
+
+    write_results(engine, buffer.take())
+
+    with session_scope(engine) as session:
+        stored = session.execute(select(CheckResult.check_id, CheckResult.status)).all()
+    assert [tuple(row) for row in stored] == [(check_id, "up")]

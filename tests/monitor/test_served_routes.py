@@ -1,0 +1,362 @@
+"""Every route in the OpenAPI document, against one real ``closewatch serve`` with its watcher.
+
+Writes answer what really happened: a save answers 2xx (never a 500 after saving),
+a retried POST gets 409 only when the first one was stored, a refused one stores
+nothing, and the running service acts on the change: the watcher runs a new
+system's check, the planner plans a new audience's notices, levels follow a new
+calendar at once.
+
+:data:`COVERED_BY` names the test that exercises each (method, path) of the
+document; a route added without one fails :func:`test_every_documented_route_has_a_served_test`,
+and a test that stops calling a route it claims fails at its teardown.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.served import CLOSEWATCH, Served, closewatch_serve
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices" / "en" / "heads_up"
+WAIT_SECONDS = 45  # for the watcher or the planner to act; they take a second or two
+
+COVERED_BY = {
+    ("GET", "/healthz"): "test_health_and_readiness",
+    ("GET", "/readyz"): "test_health_and_readiness",
+    ("POST", "/api/v1/calendars"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("POST", "/api/v1/calendars/preview"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/calendars"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/calendars/{name}"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/calendars/{name}/periods"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("DELETE", "/api/v1/calendars/{name}"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/periods"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/occurrences"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/intensity"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("GET", "/api/v1/intensity/timeline"): "test_a_calendar_changes_levels_at_once_and_its_deletion_too",
+    ("POST", "/api/v1/systems"): "test_a_new_system_is_stored_once_and_its_check_runs",
+    ("GET", "/api/v1/systems"): "test_a_new_system_is_stored_once_and_its_check_runs",
+    ("GET", "/api/v1/systems/{name}"): "test_a_new_system_is_stored_once_and_its_check_runs",
+    ("PUT", "/api/v1/systems/{name}"): "test_a_new_system_is_stored_once_and_its_check_runs",
+    ("DELETE", "/api/v1/systems/{name}"): "test_a_new_system_is_stored_once_and_its_check_runs",
+    ("POST", "/api/v1/audiences"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/audiences"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/audiences/{name}"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("PUT", "/api/v1/audiences/{name}"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("DELETE", "/api/v1/audiences/{name}"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/deliveries"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/deliveries/summary"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/feedback"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("POST", "/api/v1/notices/preview"): "test_a_new_audience_is_stored_once_and_its_notices_are_planned",
+    ("GET", "/api/v1/audiences/{name}/feed-link"): "test_an_audience_feed_link_gives_its_periods",
+    ("GET", "/calendar.ics"): "test_an_audience_feed_link_gives_its_periods",
+    ("HEAD", "/calendar.ics"): "test_an_audience_feed_link_gives_its_periods",
+    ("PUT", "/api/v1/templates/{kind}/{lang}"): "test_template_overrides_are_stored_replaced_and_deleted",
+    ("GET", "/api/v1/templates"): "test_template_overrides_are_stored_replaced_and_deleted",
+    ("DELETE", "/api/v1/templates/{kind}/{lang}"): "test_template_overrides_are_stored_replaced_and_deleted",
+    ("GET", "/api/v1/incidents"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
+    ("GET", "/api/v1/incidents/{incident_id}"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
+    ("POST", "/api/v1/incidents/{incident_id}/updates"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
+    ("POST", "/api/v1/incidents/{incident_id}/resolve"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
+    ("GET", "/api/v1/tokens"): "test_a_revoked_token_stops_working_at_once",
+    ("DELETE", "/api/v1/tokens/{name}"): "test_a_revoked_token_stops_working_at_once",
+}  # fmt: skip
+
+
+class Api:
+    """An HTTP client on the served instance that notes which documented routes it called."""
+
+    def __init__(self, served: Served) -> None:
+        self.served = served
+        self.http = httpx.Client(base_url=served.base, headers=served.auth, timeout=60)
+        self.exercised: set[tuple[str, str]] = set()
+
+    def call(self, method: str, route: str, *, path: dict[str, object] | None = None,
+             **kwargs: Any) -> httpx.Response:  # fmt: skip
+        self.exercised.add((method, route))
+        return self.http.request(method, route.format(**(path or {})), **kwargs)
+
+    def until(self, what: str, found: Callable[[], object]) -> Any:
+        """Poll ``found`` until it returns something truthy; fail naming ``what`` after a while."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            if value := found():
+                return value
+            time.sleep(0.25)
+        pytest.fail(f"{what}: not within {WAIT_SECONDS} s\n{self.served.log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    with closewatch_serve(tmp_path_factory.mktemp("served")) as running:
+        yield running
+
+
+@pytest.fixture
+def api(served: Served, request: pytest.FixtureRequest) -> Iterator[Api]:
+    client = Api(served)
+    yield client
+    client.http.close()
+    claimed = {route for route, test in COVERED_BY.items() if test == request.node.originalname}
+    assert claimed <= client.exercised, f"claimed but not called: {claimed - client.exercised}"
+
+
+def _today() -> datetime:
+    # The server and this test share the (possibly faked) clock.
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _csv(title: str, start: datetime, end: datetime, **columns: str) -> bytes:
+    names = ["title", "start", "end", "timezone", *columns]
+    values = [title, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", "UTC", *columns.values()]
+    return (",".join(names) + "\n" + ",".join(values) + "\n").encode()
+
+
+def _upload(api: Api, name: str, data: bytes, route: str = "/api/v1/calendars") -> httpx.Response:
+    return api.call("POST", route, data={"name": name}, files={"file": (f"{name}.csv", data, "text/csv")})  # fmt: skip
+
+
+def _level(api: Api, system: str) -> str:
+    levels = api.call("GET", "/api/v1/intensity").json()["systems"]
+    return str(next(entry["level"] for entry in levels if entry["name"] == system))
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+
+def test_every_documented_route_has_a_served_test(served: Served) -> None:
+    document = httpx.get(f"{served.base}/openapi.json", timeout=30).json()
+    documented = {
+        (method.upper(), path) for path, operations in document["paths"].items() for method in operations
+    }  # fmt: skip
+    tests = {name for name in globals() if name.startswith("test_")}
+
+    assert documented - set(COVERED_BY) == set(), "documented routes without a served test"
+    assert set(COVERED_BY) - documented == set(), "COVERED_BY names routes the document lacks"
+    assert set(COVERED_BY.values()) <= tests
+
+
+def test_health_and_readiness(api: Api) -> None:
+    assert api.call("GET", "/healthz").json() == {"status": "ok"}
+    ready = api.call("GET", "/readyz")
+    assert ready.status_code == 200, ready.text  # the database answers and the scheduler runs
+
+
+def test_a_calendar_changes_levels_at_once_and_its_deletion_too(api: Api) -> None:
+    today = _today()
+    sheet = _csv("Served go-live", today - timedelta(days=1), today + timedelta(days=1),
+                 category="go_live", level="critical", systems="wms")  # fmt: skip
+    assert _level(api, "wms") != "critical"
+
+    preview = _upload(api, "served-golive", sheet, "/api/v1/calendars/preview")
+    created = _upload(api, "served-golive", sheet)
+    retried = _upload(api, "served-golive", sheet)  # the same name updates in place
+
+    assert preview.status_code == 200 and len(preview.json()["occurrences"]) == 1
+    assert created.status_code == 201, created.text
+    assert retried.status_code == 200 and retried.json()["created"] is False
+    assert _level(api, "wms") == "critical"  # at once, not at the next poll
+    route = {"name": "served-golive"}
+    listed = api.call("GET", "/api/v1/calendars").json()
+    assert "served-golive" in {calendar["name"] for calendar in listed}
+    assert api.call("GET", "/api/v1/calendars/{name}", path=route).json()["occurrences"] == 1
+    periods = api.call("GET", "/api/v1/calendars/{name}/periods", path=route).json()
+    assert [period["title"] for period in periods] == ["Served go-live"]
+    assert len(api.call("GET", "/api/v1/periods", params={"calendar": "served-golive"}).json()) == 1
+    occurrences = api.call("GET", "/api/v1/occurrences", params={"calendar": "served-golive"})
+    assert [o["title"] for o in occurrences.json()] == ["Served go-live"]
+    timeline = api.call("GET", "/api/v1/intensity/timeline", params={"system": "wms"}).json()
+    assert timeline["systems"][0]["segments"][0]["level"] == "critical"
+
+    deleted = api.call("DELETE", "/api/v1/calendars/{name}", path=route)
+    again = api.call("DELETE", "/api/v1/calendars/{name}", path=route)
+
+    assert deleted.status_code == 204, deleted.text
+    assert again.status_code == 404
+    assert _level(api, "wms") != "critical"
+    assert api.call("GET", "/api/v1/calendars/{name}", path=route).status_code == 404
+
+
+def _system(name: str, url: str, expect: list[int], plain: str = "the served test system") -> dict[str, Any]:  # fmt: skip
+    every_second = {"interval": "1s", "failures": 2}
+    return {
+        "name": name, "plain_name": plain,
+        "policy": {level: every_second for level in ("normal", "elevated", "high", "critical")},
+        "checks": [{"name": "web", "kind": "http", "url": url, "expect_status": expect, "timeout": 5}],
+    }  # fmt: skip
+
+
+def test_a_new_system_is_stored_once_and_its_check_runs(api: Api) -> None:
+    spec = _system("served-web", f"{api.served.base}/healthz", [200])
+    route = {"name": "served-web"}
+    twice = {**spec, "checks": spec["checks"] * 2}
+
+    refused = api.call("POST", "/api/v1/systems", json=twice)
+    after_refusal = api.call("GET", "/api/v1/systems/{name}", path=route)
+    created = api.call("POST", "/api/v1/systems", json=spec)
+    retried = api.call("POST", "/api/v1/systems", json=spec)
+
+    assert refused.status_code == 422 and after_refusal.status_code == 404  # nothing half-stored
+    assert created.status_code == 201, created.text
+    assert retried.status_code == 409, retried.text
+    result = api.until(
+        "the watcher runs the new system's check",
+        lambda: api.call("GET", "/api/v1/systems/{name}", path=route).json()["checks"][0]["last_result"],
+    )  # fmt: skip
+    assert result["status"] == "up"
+    assert "served-web" in {system["name"] for system in api.call("GET", "/api/v1/systems").json()}
+
+    renamed = api.call("PUT", "/api/v1/systems/{name}", path=route, json={**spec, "plain_name": "the web shop"})  # fmt: skip
+    assert renamed.status_code == 200 and renamed.json()["plain_name"] == "the web shop"
+    deleted = api.call("DELETE", "/api/v1/systems/{name}", path=route)
+    assert deleted.status_code == 204
+    assert api.call("DELETE", "/api/v1/systems/{name}", path=route).status_code == 404
+    assert api.call("PUT", "/api/v1/systems/{name}", path=route, json=spec).status_code == 404
+
+
+def _audience(name: str, contact: str = "Dana Weber") -> dict[str, Any]:
+    return {
+        "name": name, "timezone": "UTC", "working_days": {"weekend": []}, "channels": ["file"],
+        "contact": {"name": contact, "email": "dana@example.com"},
+        "members": [{"name": "Sam Served", "email": "sam@example.com"}],
+    }  # fmt: skip
+
+
+def test_a_new_audience_is_stored_once_and_its_notices_are_planned(api: Api) -> None:
+    # A stock take tomorrow naming an audience that does not exist yet: nothing to plan,
+    # until the audience is created; then its heads-up is late, so it is due at once.
+    tomorrow = _today() + timedelta(days=1)
+    sheet = _csv("Served stock take", tomorrow, tomorrow, audiences="served-readers")
+    assert _upload(api, "served-stock", sheet).status_code == 201
+    route = {"name": "served-readers"}
+
+    refused = api.call("POST", "/api/v1/audiences", json={**_audience("served-readers"), "timezone": "Mars/Olympus"})  # fmt: skip
+    after_refusal = api.call("GET", "/api/v1/audiences/{name}", path=route)
+    created = api.call("POST", "/api/v1/audiences", json=_audience("served-readers"))
+    retried = api.call("POST", "/api/v1/audiences", json=_audience("served-readers"))
+
+    assert refused.status_code == 422 and after_refusal.status_code == 404
+    assert created.status_code == 201, created.text
+    assert retried.status_code == 409, retried.text
+    planned = api.until(
+        "the planner plans the new audience's heads-up",
+        lambda: api.call("GET", "/api/v1/deliveries", params={"audience": "served-readers"}).json(),
+    )
+    assert {delivery["kind"] for delivery in planned} >= {"heads_up"}
+    assert planned[0]["recipient_address"] == "sam@example.com"
+    summary = api.call("GET", "/api/v1/deliveries/summary").json()
+    assert summary["total"] >= len(planned)
+    assert api.call("GET", "/api/v1/feedback", params={"audience": "served-readers"}).json() == {
+        "summary": {}, "answers": [],
+    }  # fmt: skip
+    preview = api.call("POST", "/api/v1/notices/preview", json={"kind": "heads_up", "audience": "served-readers"})  # fmt: skip
+    assert preview.status_code == 200 and preview.json()["recipient_name"] == "Sam Served"
+
+    names = {audience["name"] for audience in api.call("GET", "/api/v1/audiences").json()}
+    assert "served-readers" in names
+    replaced = api.call("PUT", "/api/v1/audiences/{name}", path=route, json=_audience("served-readers", "Ada Lead"))  # fmt: skip
+    assert replaced.status_code == 200, replaced.text
+    assert (
+        api.call("GET", "/api/v1/audiences/{name}", path=route).json()["contact"]["name"]
+        == "Ada Lead"
+    )
+    assert api.call("DELETE", "/api/v1/audiences/{name}", path=route).status_code == 204
+    assert api.call("DELETE", "/api/v1/audiences/{name}", path=route).status_code == 404
+    assert api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-stock"}).status_code == 204  # fmt: skip
+
+
+def test_an_audience_feed_link_gives_its_periods(api: Api) -> None:
+    link = api.call("GET", "/api/v1/audiences/{name}/feed-link", path={"name": "finance"})
+    assert link.status_code == 200, link.text
+    url = urlsplit(link.json()["url"])
+    signed = f"{url.path}?{url.query}"
+
+    anonymous = httpx.Client(base_url=api.served.base, timeout=60)
+    with anonymous:
+        feed = anonymous.get(signed)
+        api.exercised.add(("GET", "/calendar.ics"))
+        head = anonymous.head(signed)
+        api.exercised.add(("HEAD", "/calendar.ics"))
+        unchanged = anonymous.get(signed, headers={"If-None-Match": feed.headers["etag"]})
+        forged = anonymous.get(signed[:-2] + "xx")
+    everything = api.call("GET", "/calendar.ics")
+
+    assert feed.status_code == 200 and "Month-end closing" in feed.text, feed.text  # the demo's
+    assert head.status_code == 200 and head.content == b"", head.headers
+    assert head.headers["etag"] == feed.headers["etag"]
+    assert unchanged.status_code == 304, (unchanged.status_code, feed.headers, unchanged.headers)
+    assert forged.status_code == 403, forged.text
+    assert everything.status_code == 200, everything.text
+    assert everything.headers["content-type"].startswith("text/calendar")
+
+
+def test_template_overrides_are_stored_replaced_and_deleted(api: Api) -> None:
+    parts = {part: (TEMPLATES / f"{part}.{ext}").read_text()
+             for part, ext in (("subject", "txt"), ("text", "txt"), ("html", "html"))}  # fmt: skip
+    route = {"kind": "heads_up", "lang": "en"}
+    params = {"category": "inventory_count"}
+
+    created = api.call(
+        "PUT", "/api/v1/templates/{kind}/{lang}", path=route, params=params, json=parts
+    )
+    replaced = api.call(
+        "PUT", "/api/v1/templates/{kind}/{lang}", path=route, params=params, json=parts
+    )
+    listed = api.call("GET", "/api/v1/templates").json()
+    deleted = api.call("DELETE", "/api/v1/templates/{kind}/{lang}", path=route, params=params)
+    again = api.call("DELETE", "/api/v1/templates/{kind}/{lang}", path=route, params=params)
+
+    assert (created.status_code, replaced.status_code) == (201, 200), created.text
+    assert [(t["kind"], t["category"]) for t in listed] == [("heads_up", "inventory_count")]
+    assert (deleted.status_code, again.status_code) == (204, 404)
+
+
+def test_a_failing_check_opens_an_incident_that_people_update_and_resolve(api: Api) -> None:
+    spec = _system("served-broken", f"{api.served.base}/healthz", [204], "the broken shop")
+    assert api.call("POST", "/api/v1/systems", json=spec).status_code == 201
+    try:
+        opened = api.until(
+            "the watcher opens an incident for the failing check",
+            lambda: api.call("GET", "/api/v1/incidents", params={"system": "served-broken"}).json(),
+        )
+        route = {"incident_id": opened[0]["id"]}
+
+        shown = api.call("GET", "/api/v1/incidents/{incident_id}", path=route)
+        update = api.call("POST", "/api/v1/incidents/{incident_id}/updates", path=route,
+                          json={"message": "Orders wait in a queue; none are lost.", "next_update": "30m"})  # fmt: skip
+        resolved = api.call("POST", "/api/v1/incidents/{incident_id}/resolve", path=route,
+                            json={"summary": "A full disk stopped the shop; it has room again."})  # fmt: skip
+
+        assert shown.status_code == 200 and shown.json()["status"] == "open"
+        assert update.status_code == 201, update.text
+        assert resolved.status_code == 200, resolved.text
+        unknown = api.call("GET", "/api/v1/incidents/{incident_id}", path={"incident_id": 999_999})
+        assert unknown.status_code == 404
+    finally:
+        api.call("DELETE", "/api/v1/systems/{name}", path={"name": "served-broken"})
+
+
+def test_a_revoked_token_stops_working_at_once(api: Api) -> None:
+    created = subprocess.run(
+        [CLOSEWATCH, "token", "create", "--name", "served-visitor", "--role", "viewer"],
+        capture_output=True, text=True, env=api.served.env, timeout=60, check=True,
+    )  # fmt: skip
+    visitor = {"Authorization": f"Bearer {created.stdout.strip()}"}
+    assert httpx.get(f"{api.served.base}/api/v1/calendars", headers=visitor, timeout=30).status_code == 200  # fmt: skip
+
+    listed = api.call("GET", "/api/v1/tokens")
+    revoked = api.call("DELETE", "/api/v1/tokens/{name}", path={"name": "served-visitor"})
+    after = httpx.get(f"{api.served.base}/api/v1/calendars", headers=visitor, timeout=30)
+
+    assert {"demo", "served-visitor"} <= {token["name"] for token in listed.json()}
+    assert created.stdout.strip() not in listed.text
+    assert revoked.status_code == 204
+    assert after.status_code == 401
