@@ -1,5 +1,11 @@
 """Calendar uploads, shared by the CLI and the API: options, preview, import.
 
+Reading an upload runs in a worker process (:mod:`monitor.jobs`) under
+``CLOSEWATCH_JOB_SECONDS``: the upload's bytes and how to read them go there,
+the :class:`~calendars.ParsedCalendar` comes back. Whatever goes wrong there
+comes back as a CalendarError naming the upload, the time limit included, so
+the API, the pages, the CLI and the daily refresh each say it their own way.
+
 Parsing needs only the ``calendars`` library; the database stack loads when
 something is stored, so ``closewatch calendar preview`` starts fast.
 """
@@ -10,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from calendars import Horizon, ParsedCalendar
+from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.classify import DEFAULT_RULES
 from calendars.load import load_calendar
 from calendars.mapping import parse_mapping
@@ -50,35 +56,77 @@ def horizon_for(settings: Settings, now: datetime) -> Horizon:
     )
 
 
-def parse_options(
-    settings: Settings,
-    *,
-    horizon: Horizon,
-    timezone: str | None = None,
-    mapping: str | None = None,
-) -> ParseOptions:
-    if timezone is not None:
-        load_zone(timezone)
-    return ParseOptions(
-        horizon=horizon,
-        timezone=timezone,
-        default_timezone=settings.timezone,
-        max_occurrences_per_series=settings.max_occurrences_per_series,
-        mapping=parse_mapping(mapping) if mapping else DEFAULT_RULES,
-    )
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    """Everything a worker needs to read one upload; pickled across the process boundary."""
+
+    request: ImportRequest
+    horizon: Horizon
+    default_timezone: str
+    max_occurrences_per_series: int
+    max_occurrences: int
+
+    @classmethod
+    def of(cls, settings: Settings, request: ImportRequest, horizon: Horizon) -> ReadJob:
+        return cls(
+            request,
+            horizon,
+            default_timezone=settings.timezone,
+            max_occurrences_per_series=settings.max_occurrences_per_series,
+            max_occurrences=settings.max_occurrences_per_upload,
+        )
+
+    @property
+    def source_name(self) -> str:
+        return self.request.source.filename or self.request.source.name
 
 
 def parse_upload(settings: Settings, request: ImportRequest, *, horizon: Horizon) -> ParsedCalendar:
-    """Parse and expand without storing anything (the preview)."""
-    upload = request.source
-    options = parse_options(
-        settings, horizon=horizon, timezone=request.timezone, mapping=upload.mapping
+    """Parse and expand without storing anything (the preview), in a worker process.
+
+    CalendarError for anything wrong with the upload, the time and memory limits
+    included; :class:`~monitor.jobs.WorkersBusy` when every worker stays busy.
+    """
+    from monitor.jobs import JobTimedOut, WorkerDied, shared_pool
+
+    job = ReadJob.of(settings, request, horizon)
+    pool = shared_pool(settings.job_workers, memory_bytes=settings.job_memory_mb * 2**20)
+    try:
+        return pool.run(read_upload, job, limit=settings.job_seconds)
+    except JobTimedOut as exc:
+        raise CalendarError(
+            f"reading it took longer than the limit of {exc.limit:g} s (CLOSEWATCH_JOB_SECONDS); "
+            "split it into smaller calendars or shorten its series",
+            source=job.source_name,
+        ) from None
+    except MemoryError:
+        raise CalendarError(
+            f"reading it needs more memory than the limit of {settings.job_memory_mb} MiB "
+            "(CLOSEWATCH_JOB_MEMORY_MB)",
+            source=job.source_name,
+        ) from None
+    except WorkerDied as exc:
+        raise CalendarError(f"it could not be read: {exc}", source=job.source_name) from None
+
+
+def read_upload(job: ReadJob) -> ParsedCalendar:
+    """Read one upload where it runs: the job for :func:`parse_upload`'s worker."""
+    upload = job.request.source
+    if job.request.timezone is not None:
+        load_zone(job.request.timezone)
+    options = ParseOptions(
+        horizon=job.horizon,
+        timezone=job.request.timezone,
+        default_timezone=job.default_timezone,
+        max_occurrences_per_series=job.max_occurrences_per_series,
+        max_occurrences=job.max_occurrences,
+        mapping=parse_mapping(upload.mapping) if upload.mapping else DEFAULT_RULES,
     )
     return load_calendar(
         upload.data,
-        source=upload.filename or upload.name,
+        source=job.source_name,
         options=options,
-        format=request.format,
+        format=job.request.format,
         encoding=upload.encoding,
     )
 

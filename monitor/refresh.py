@@ -16,6 +16,7 @@ from calendars import CalendarError
 from monitor.db.engine import session_scope
 from monitor.db.models import Calendar
 from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_upload
+from monitor.jobs import WorkersBusy
 from monitor.settings import Settings
 from monitor.store.calendars import refresh_occurrences
 
@@ -63,6 +64,9 @@ def _refresh_one(
         except CalendarError as error:
             # The source parsed when it was uploaded; keep its old occurrences and say why.
             log.warning("calendar %r could not be expanded again: %s", calendar.name, error)
+            return None
+        except WorkersBusy:
+            log.info("calendar %r waits for the next round: the workers are busy", calendar.name)
             return None
         refresh_occurrences(session, calendar, parsed, now=now)
         return calendar.name

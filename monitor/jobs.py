@@ -1,0 +1,221 @@
+"""Work on what users send, in worker processes, each job under a hard time limit.
+
+The event loop belongs to the watcher: a check due now must start now, whatever
+someone uploads. Reading an upload (decoding, parsing, expanding its series,
+matching its mapping rules) and checking a template take CPU in proportion to
+what a user sent, and Python runs one thread at a time, so that work never runs
+in the server's process. It runs here instead:
+
+- a few worker processes (``CLOSEWATCH_JOB_WORKERS``), one job each at a time,
+  started on first use: a command that never reads an upload starts none;
+- forked from a forkserver that imported the parsers once, so a new worker is
+  ready in milliseconds without inheriting the server's threads or sockets;
+- a job past its limit (``CLOSEWATCH_JOB_SECONDS``) has its worker killed; the
+  next job gets a new one, and the caller gets :class:`JobTimedOut` naming the
+  limit. A worker also stops itself shortly after the limit, should the server
+  be gone;
+- each worker may use at most ``CLOSEWATCH_JOB_MEMORY_MB`` of address space, so
+  a job that would fill the memory fails with ``MemoryError`` in its worker;
+- a caller waits at most its job's limit for a free worker, then gets
+  :class:`WorkersBusy`.
+
+What crosses the process boundary is pickled: the job is a module-level
+function and its arguments (bytes, options, frozen dataclasses), and it comes
+back as a value or as the exception the function raised, as if it had run here.
+
+``run`` blocks its thread; the API calls it from a worker thread
+(``run_in_threadpool``), where waiting costs the event loop nothing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import math
+import multiprocessing
+import pickle
+import resource
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# Imported once by the forkserver, so every worker starts with them loaded. Like any
+# multiprocessing child, a worker also imports the program's main module (guarded by
+# ``if __name__ == "__main__"``); preloaded, that happens once too.
+PRELOAD = ["__main__", "calendars.load", "calendars.ics", "calendars.csvfile", "calendars.rules",
+           "calendars.mapping", "notifiers.render", "monitor.imports"]  # fmt: skip
+# A worker stops itself this long after its job's limit, should no one be left to kill it.
+SELF_STOP_GRACE_SECONDS = 5
+
+
+class JobError(Exception):
+    """A job that did not come back with a value or an exception of its own."""
+
+
+class JobTimedOut(JobError):
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"took longer than the limit of {limit:g} s")
+        self.limit = limit
+
+
+class WorkersBusy(JobError):
+    def __init__(self, workers: int, waited: float) -> None:
+        super().__init__(f"all {workers} workers stayed busy for {waited:g} s")
+        self.waited = waited
+
+
+class WorkerDied(JobError):
+    """The worker ended in the middle of the job (killed from outside, or crashed)."""
+
+
+@dataclass(eq=False, slots=True)
+class _Worker:
+    process: BaseProcess
+    connection: Connection  # the server's end of the pipe
+
+
+class JobPool:
+    """Up to ``size`` worker processes; ``memory_bytes`` caps each one's address space."""
+
+    def __init__(self, size: int = 2, *, memory_bytes: int | None = None) -> None:
+        self.size = size
+        self.memory_bytes = memory_bytes
+        self._context = multiprocessing.get_context("forkserver")
+        self._context.set_forkserver_preload(PRELOAD)
+        self._slots = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._all: set[_Worker] = set()
+        self._closed = False
+
+    def run(self, function: Callable[P, T], *args: P.args, limit: float, **kwargs: P.kwargs) -> T:
+        """``function(*args, **kwargs)`` in a worker; its value, or the exception it raised.
+
+        :class:`JobTimedOut` after ``limit`` seconds (the worker is killed),
+        :class:`WorkersBusy` when no worker frees up within ``limit``,
+        :class:`WorkerDied` when the worker ends without an answer.
+        """
+        if not self._slots.acquire(timeout=limit):
+            raise WorkersBusy(self.size, limit)
+        try:
+            return self._run_in_worker(function, args, kwargs, limit)
+        finally:
+            self._slots.release()
+
+    def _run_in_worker(self, function: Callable[..., T], args: Any, kwargs: Any, limit: float) -> T:
+        worker = self._take()
+        try:
+            worker.connection.send((function, args, kwargs, limit))
+        except OSError:  # it died while idle (killed from outside): once more, with a new one
+            self._kill(worker)
+            worker = self._take()
+            worker.connection.send((function, args, kwargs, limit))
+        if not worker.connection.poll(limit):
+            self._kill(worker)
+            raise JobTimedOut(limit)
+        try:
+            succeeded, value = worker.connection.recv()
+        except (EOFError, OSError):
+            code = worker.process.exitcode
+            self._kill(worker)
+            raise WorkerDied(f"the worker ended without an answer (exit code {code})") from None
+        self._give_back(worker)
+        if succeeded:
+            return value  # type: ignore[no-any-return]  # the function's own value, unpickled
+        raise value
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the job pool is closed")
+            if self._idle:
+                return self._idle.pop()
+        server_end, worker_end = self._context.Pipe()
+        process = self._context.Process(
+            target=_serve, args=(worker_end, self.memory_bytes), name="closewatch-job", daemon=True
+        )
+        process.start()
+        worker_end.close()
+        worker = _Worker(process, server_end)
+        with self._lock:
+            self._all.add(worker)
+        return worker
+
+    def _give_back(self, worker: _Worker) -> None:
+        with self._lock:
+            if not self._closed:
+                self._idle.append(worker)
+                return
+        self._kill(worker)
+
+    def _kill(self, worker: _Worker) -> None:
+        with self._lock:
+            self._all.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
+        worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.connection.close()
+        worker.process.close()
+
+    def close(self) -> None:
+        """Stop every worker; a job still running gets WorkerDied."""
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+        for worker in workers:
+            self._kill(worker)
+
+
+def _serve(connection: Connection, memory_bytes: int | None) -> None:
+    """A worker's life: take a job, answer it, until the server closes the pipe."""
+    # Ctrl-C in a terminal reaches the whole process group; the server decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            function, args, kwargs, limit = connection.recv()
+        except (EOFError, OSError):
+            return
+        signal.alarm(math.ceil(limit) + SELF_STOP_GRACE_SECONDS)  # SIGALRM ends the process
+        try:
+            answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+        except Exception as exc:  # MemoryError included: the caller gets it as it was raised
+            answer = (False, _picklable(exc))
+        signal.alarm(0)
+        try:
+            connection.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            connection.send((False, JobError(f"the job's answer cannot be sent back: {exc}")))
+        except (BrokenPipeError, OSError):
+            return
+
+
+def _picklable(exc: Exception) -> Exception:
+    """``exc`` if it survives the trip back, else a JobError with its text."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return JobError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+_shared: JobPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool(size: int, *, memory_bytes: int | None) -> JobPool:
+    """The process's one pool, made on first use with these settings."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = JobPool(size, memory_bytes=memory_bytes)
+            atexit.register(_shared.close)
+        return _shared
