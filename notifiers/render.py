@@ -16,7 +16,9 @@ first in the reader's language and then, if nothing matched, in ``en``:
 6. default ``<lang>/<kind>/``
 
 Defaults are trusted and render in a plain Jinja environment; overrides render
-in :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`. Both use
+in :class:`~notifiers.sandbox.BoundedSandbox` (Jinja's immutable sandbox, with a
+budget of time and size for every render), through :meth:`NoticeRenderer.render_override`,
+which a service may send to another process. Both use
 ``StrictUndefined`` (a misspelt name fails instead of printing nothing; in the
 sandbox this also makes a refused attribute raise ``SecurityError`` where
 ``ChainableUndefined`` would print an empty string and hide the attempt),
@@ -57,6 +59,7 @@ midnight shows the day before, otherwise the day and the time), ``minutes``
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -71,9 +74,10 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from notifiers.kinds import KINDS
+from notifiers.sandbox import BoundedSandbox, RenderLimit, budget, render_within_budget
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -84,6 +88,7 @@ __all__ = [
     "RenderedNotice",
     "TemplateMissing",
     "TemplateSet",
+    "render_override",
     "sample_context",
     "validate_override",
 ]
@@ -267,18 +272,38 @@ _OPTIONS: dict[str, Any] = {
 }
 
 
-def _sandbox(*, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(autoescape=autoescape, **_OPTIONS)
-    env.filters.update(FILTERS)
-    return env
+_SANDBOX_TEXT = BoundedSandbox(autoescape=False, filters=FILTERS, **_OPTIONS)
+_SANDBOX_HTML = BoundedSandbox(autoescape=True, filters=FILTERS, **_OPTIONS)
 
 
-_SANDBOX_TEXT = _sandbox(autoescape=False)
-_SANDBOX_HTML = _sandbox(autoescape=True)
-
-
-def _sandbox_for(part: str) -> ImmutableSandboxedEnvironment:
+def _sandbox_for(part: str) -> BoundedSandbox:
     return _SANDBOX_HTML if part == "html" else _SANDBOX_TEXT
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_override(part: str, source: str) -> jinja2.Template:
+    return _sandbox_for(part).from_string(source)
+
+
+def render_override(templates: TemplateSet, context: Mapping[str, Any]) -> RenderedNotice:
+    """An uploaded template set rendered in the sandbox, under one budget for the notice.
+
+    ``context`` is as :meth:`NoticeRenderer.render` passes it (category label
+    filled in). RenderLimit past the budget, SecurityError if it reaches too far.
+    """
+    ctx = dict(context)
+    with budget():
+        subject, text, html = (
+            render_within_budget(_compiled_override(part, getattr(templates, part)), ctx)
+            for part in PARTS
+        )
+    return _finished(subject, text, html)
+
+
+def _finished(subject: str, text: str, html: str) -> RenderedNotice:
+    return RenderedNotice(
+        subject=" ".join(subject.split()), text=_tidy_text(text), html=html.strip() + "\n"
+    )
 
 
 # --- the renderer --------------------------------------------------------------------------
@@ -298,7 +323,10 @@ class NoticeRenderer:
             **_OPTIONS,
         )
         self._env.filters.update(FILTERS)
-        self._compiled: dict[tuple[OverrideKey, str], jinja2.Template] = {}
+
+    @property
+    def has_overrides(self) -> bool:
+        return bool(self._overrides)
 
     def render(
         self,
@@ -310,16 +338,23 @@ class NoticeRenderer:
         audience: str | None = None,
     ) -> RenderedNotice:
         """Render ``kind`` for one reader; SecurityError if an override reaches too far."""
-        templates = self._templates(kind, template_language(lang), category, audience)
+        found = self._find(kind, template_language(lang), category, audience)
         ctx = _with_category_label(context, lang)
-        subject, text, html = (templates[part].render(ctx) for part in PARTS)
-        return RenderedNotice(
-            subject=" ".join(subject.split()), text=_tidy_text(text), html=html.strip() + "\n"
+        if isinstance(found, TemplateSet):
+            return self.render_override(found, ctx)
+        subject, text, html = (
+            self._env.get_template(f"{found}/{_FILES[part]}").render(ctx) for part in PARTS
         )
+        return _finished(subject, text, html)
 
-    def _templates(
+    def render_override(self, templates: TemplateSet, context: dict[str, Any]) -> RenderedNotice:
+        """An uploaded template set, rendered here; a service may render it elsewhere."""
+        return render_override(templates, context)
+
+    def _find(
         self, kind: str, lang: str, category: str | None, audience: str | None
-    ) -> dict[str, jinja2.Template]:
+    ) -> TemplateSet | str:
+        """The override that applies, or the folder of the shipped default."""
         if kind not in KINDS:
             raise ValueError(f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}")
         languages = dict.fromkeys((lang, FALLBACK_LANGUAGE))
@@ -332,7 +367,7 @@ class NoticeRenderer:
             ):
                 key: OverrideKey = (who, what, kind, language)
                 if key in self._overrides:
-                    return {part: self._compiled_override(key, part) for part in PARTS}
+                    return self._overrides[key]
             if not _SAFE_SEGMENT.match(language):
                 continue
             folders = [f"{language}/{kind}"]
@@ -340,20 +375,11 @@ class NoticeRenderer:
                 folders.insert(0, f"{language}/{kind}/{category}")
             for folder in folders:
                 if (self._defaults_dir / folder / _FILES["subject"]).is_file():
-                    return {
-                        part: self._env.get_template(f"{folder}/{_FILES[part]}") for part in PARTS
-                    }
+                    return folder
         raise TemplateMissing(
             f"no {kind} template for language {lang!r} or {FALLBACK_LANGUAGE!r} "
             f"in {self._defaults_dir} or the overrides"
         )
-
-    def _compiled_override(self, key: OverrideKey, part: str) -> jinja2.Template:
-        compiled = self._compiled.get((key, part))
-        if compiled is None:
-            source = getattr(self._overrides[key], part)
-            compiled = self._compiled[(key, part)] = _sandbox_for(part).from_string(source)
-        return compiled
 
 
 def _with_category_label(context: Mapping[str, Any], lang: str) -> dict[str, Any]:
@@ -539,7 +565,11 @@ def validate_override(template_set: TemplateSet, *, kind: str | None = None) -> 
             continue
         for sample in samples:
             try:
-                template.render(sample)
+                with budget():
+                    render_within_budget(template, sample)
+            except RenderLimit as exc:  # one spent budget is enough to know
+                errors.append(f"{part}: line {_template_line(exc)}: {exc}")
+                break
             except SecurityError as exc:
                 errors.append(f"{part}: line {_template_line(exc)}: not allowed: {exc}")
             except Exception as exc:  # anything a template can raise is a reason to refuse it

@@ -89,7 +89,8 @@ class Composer:
     async def __call__(self, claim: Claim) -> Message | None:
         # With what the batch shares already read, composing is pure work: do it here rather
         # than pay two thread hand-offs per message; the first of a batch reads in a thread.
-        if self._warm(claim):
+        # An uploaded template renders in a worker process: waiting for it is no work for here.
+        if self._warm(claim) and not self.renderer.has_overrides:
             return self.compose(claim)
         return await asyncio.to_thread(self.compose, claim)
 
