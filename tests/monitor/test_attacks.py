@@ -19,7 +19,13 @@ from monitor.api import create_app
 from monitor.db.engine import make_engine
 from monitor.roles import Role
 from monitor.settings import Settings
-from tests.attacks import ALIAS_BOMB, NESTED_RANGE_TEMPLATE, honest_calendar, secondly_series
+from tests.attacks import (
+    ALIAS_BOMB,
+    BACKTRACKING_PATTERN,
+    NESTED_RANGE_TEMPLATE,
+    honest_calendar,
+    secondly_series,
+)
 from tests.conftest import NOW, make_token
 
 Attacked = tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]
@@ -150,3 +156,29 @@ async def test_a_template_with_nested_range_loops_gets_422_naming_the_part_and_l
     ]
     assert time.monotonic() - started < 10
     assert (await client.get("/api/v1/templates", headers=editor)).json() == []
+
+
+def _system(pattern: str) -> dict[str, object]:
+    check = {"name": "web", "kind": "http", "url": "https://sap.example.com/health"}
+    return {
+        "name": "sap-fi",
+        "plain_name": "Finance",
+        "checks": [{**check, "body_pattern": pattern}],
+    }
+
+
+async def test_a_pattern_that_needs_backtracking_gets_422_naming_the_field(
+    attacked: Attacked,
+) -> None:
+    client, editor, _viewer = attacked
+
+    refused = await client.post("/api/v1/systems", headers=editor, json=_system(r"(ok)\1"))
+    accepted = await client.post(
+        "/api/v1/systems", headers=editor, json=_system(BACKTRACKING_PATTERN)
+    )
+
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "body.checks.0.http.body_pattern"
+    assert "invalid escape sequence: \\1 (patterns run on RE2" in refused.json()["detail"]
+    # (a+)+$ is no threat on RE2, which never backtracks: it is stored and runs in one pass.
+    assert accepted.status_code == 201, accepted.text
