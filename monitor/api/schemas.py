@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, PlainSerializer
 
 from calendars import Level, OccurrenceDraft, ParsedCalendar, PeriodDraft
-from monitor.store.calendars import SaveSummary
+from monitor.imports import Imported
 from monitor.store.queries import CalendarRow, OccurrenceRow, PeriodRow
 from monitor.timefmt import iso_z
 
@@ -198,7 +198,7 @@ class ImportOut(BaseModel):
     warnings: list[str]
 
     @classmethod
-    def of(cls, summary: SaveSummary, row: CalendarRow) -> ImportOut:
+    def of(cls, summary: Imported, row: CalendarRow) -> ImportOut:
         return cls(
             calendar=CalendarOut.of(row),
             created=summary.created,
