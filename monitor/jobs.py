@@ -15,7 +15,9 @@ in the server's process. It runs here instead:
   limit. A worker also stops itself shortly after the limit, should the server
   be gone;
 - each worker may use at most ``CLOSEWATCH_JOB_MEMORY_MB`` of address space, so
-  a job that would fill the memory fails with ``MemoryError`` in its worker;
+  a job that would fill the memory fails with ``MemoryError`` in its worker,
+  and runs at a lower priority (nice 10), so on a busy machine the job waits
+  for the CPU, not the watcher;
 - a caller waits at most its job's limit for a free worker, then gets
   :class:`WorkersBusy`.
 
@@ -32,9 +34,11 @@ from __future__ import annotations
 import atexit
 import math
 import multiprocessing
+import os
 import pickle
 import resource
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,8 +54,12 @@ T = TypeVar("T")
 # ``if __name__ == "__main__"``); preloaded, that happens once too.
 PRELOAD = ["__main__", "calendars.load", "calendars.ics", "calendars.csvfile", "calendars.rules",
            "calendars.mapping", "notifiers.render", "monitor.imports"]  # fmt: skip
+# Workers of a process that stores (it has the database stack loaded) store uploads too.
+PRELOAD_TO_STORE = ["monitor.store.calendars", "monitor.refresh"]
 # A worker stops itself this long after its job's limit, should no one be left to kill it.
 SELF_STOP_GRACE_SECONDS = 5
+# Workers yield the CPU to the server: on a busy machine a job waits, not the watcher.
+WORKER_NICENESS = 10
 
 
 class JobError(Exception):
@@ -87,7 +95,8 @@ class JobPool:
         self.size = size
         self.memory_bytes = memory_bytes
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
+        stores = "sqlalchemy" in sys.modules
+        self._context.set_forkserver_preload(PRELOAD + (PRELOAD_TO_STORE if stores else []))
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
@@ -177,6 +186,7 @@ def _serve(connection: Connection, memory_bytes: int | None) -> None:
     """A worker's life: take a job, answer it, until the server closes the pipe."""
     # Ctrl-C in a terminal reaches the whole process group; the server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:

@@ -56,7 +56,7 @@ class Settings(BaseSettings):
         description="A calendar with more occurrences in the horizon is refused (HTTP 422), naming this limit.",
     )
     job_seconds: float = Field(
-        60.0,
+        120.0,
         gt=0,
         description="Longest one job on user input may run (reading an upload, checking or rendering an uploaded template); past it the job is stopped and refused (HTTP 422).",
     )

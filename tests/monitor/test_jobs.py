@@ -10,12 +10,16 @@ from collections.abc import Iterator
 import pytest
 
 from calendars import CalendarError
-from monitor.jobs import JobError, JobPool, JobTimedOut, WorkersBusy
+from monitor.jobs import WORKER_NICENESS, JobError, JobPool, JobTimedOut, WorkersBusy
 
 
 # Jobs run in another process: they are module-level functions, found there by name.
 def worker_pid() -> int:
     return os.getpid()
+
+
+def niceness() -> int:
+    return os.nice(0)
 
 
 def spin_forever() -> None:
@@ -58,6 +62,10 @@ def test_a_job_runs_in_another_process_and_its_worker_is_reused(pool: JobPool) -
 
     assert first != os.getpid()
     assert pool.run(worker_pid, limit=30) == first
+
+
+def test_a_worker_yields_the_cpu_to_the_server(pool: JobPool) -> None:
+    assert pool.run(niceness, limit=30) == min(os.nice(0) + WORKER_NICENESS, 19)
 
 
 def test_an_error_comes_back_as_raised_with_what_it_carries(pool: JobPool) -> None:
