@@ -42,15 +42,22 @@ def secondly_series(count: int = 500) -> bytes:
     return f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//attacker//EN\r\n{events}END:VCALENDAR\r\n".encode()
 
 
-def honest_calendar(events: int, *, around: date, description: int = 0) -> bytes:
+def honest_calendar(
+    events: int, *, around: date, description: int = 0, compact: bool = False
+) -> bytes:
     """``events`` one-off all-day periods spread over the year after ``around``.
 
     ``description`` pads each event with that many characters of text, to reach
-    a file size (20,000 events with 100 characters make 5 MB).
+    a file size (20,000 events with 60 make 5 MB); ``compact`` writes only what is needed (no DTSTAMP, a one-day
+    span without DTEND), so 50,000 events fit under the 5 MiB upload limit.
     """
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//finance//EN"]
     for index in range(events):
         day = around + timedelta(days=index % 365)
+        if compact:
+            lines += ["BEGIN:VEVENT", f"UID:c{index}@fin", f"SUMMARY:Closing {index}",
+                      f"DTSTART;VALUE=DATE:{day:%Y%m%d}", "END:VEVENT"]  # fmt: skip
+            continue
         lines += [
             "BEGIN:VEVENT",
             f"UID:close-{index}@finance.example.com",
