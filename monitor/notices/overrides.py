@@ -8,18 +8,18 @@ uploaded one is code a user wrote: checking it when it is uploaded
 own budget (:mod:`notifiers.sandbox`) usually stops a costly template first,
 and names the part and the line.
 
-A render that cannot get a worker is worth trying again; one past the limit is
-not: it fails for good, like any template that cannot render.
+A render past the limit fails for good, like any template that cannot render;
+one that finds no free worker raises :class:`~monitor.jobs.WorkersBusy`, which
+the outbox tries again later and the API answers with 503.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from monitor.jobs import JobPool, JobTimedOut, WorkersBusy, shared_pool
+from monitor.jobs import JobPool, JobTimedOut, shared_pool
 from monitor.paths import templates_dir
 from monitor.settings import Settings
-from notifiers.channels.base import DeliveryError
 from notifiers.render import (
     NoticeRenderer,
     OverrideKey,
@@ -72,5 +72,3 @@ class IsolatedRenderer(NoticeRenderer):
             )
         except JobTimedOut as exc:
             raise RenderLimit(f"rendering took longer than the limit of {exc.limit:g} s") from None
-        except WorkersBusy as exc:
-            raise DeliveryError(f"no worker free to render the template: {exc}") from None
