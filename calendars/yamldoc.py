@@ -69,7 +69,7 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # PyYAML's stubs leave it untyped
                 raise DocumentError(f"nested more than {MAX_DEPTH} levels deep", mark.line + 1)
             return super().compose_node(parent, index)
         finally:

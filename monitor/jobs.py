@@ -23,7 +23,8 @@ in the server's process. It runs here instead:
 
 What crosses the process boundary is pickled: the job is a module-level
 function and its arguments (bytes, options, frozen dataclasses), and it comes
-back as a value or as the exception the function raised, as if it had run here.
+back as a value or as the exception the function raised, as if it had run here
+(keyword arguments travel as a ``functools.partial`` of a module-level function).
 
 ``run`` blocks its thread; the API calls it from a worker thread
 (``run_in_threadpool``), where waiting costs the event loop nothing.
@@ -44,9 +45,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, TypeVar
 
-P = ParamSpec("P")
 T = TypeVar("T")
 
 # Imported once by the forkserver, so every worker starts with them loaded. Like any
@@ -103,8 +103,8 @@ class JobPool:
         self._all: set[_Worker] = set()
         self._closed = False
 
-    def run(self, function: Callable[P, T], *args: P.args, limit: float, **kwargs: P.kwargs) -> T:
-        """``function(*args, **kwargs)`` in a worker; its value, or the exception it raised.
+    def run(self, function: Callable[..., T], *args: Any, limit: float) -> T:
+        """``function(*args)`` in a worker; its value, or the exception it raised.
 
         :class:`JobTimedOut` after ``limit`` seconds (the worker is killed),
         :class:`WorkersBusy` when no worker frees up within ``limit``,
@@ -113,18 +113,18 @@ class JobPool:
         if not self._slots.acquire(timeout=limit):
             raise WorkersBusy(self.size, limit)
         try:
-            return self._run_in_worker(function, args, kwargs, limit)
+            return self._run_in_worker(function, args, limit)
         finally:
             self._slots.release()
 
-    def _run_in_worker(self, function: Callable[..., T], args: Any, kwargs: Any, limit: float) -> T:
+    def _run_in_worker(self, function: Callable[..., T], args: tuple[Any, ...], limit: float) -> T:
         worker = self._take()
         try:
-            worker.connection.send((function, args, kwargs, limit))
+            worker.connection.send((function, args, limit))
         except OSError:  # it died while idle (killed from outside): once more, with a new one
             self._kill(worker)
             worker = self._take()
-            worker.connection.send((function, args, kwargs, limit))
+            worker.connection.send((function, args, limit))
         if not worker.connection.poll(limit):
             self._kill(worker)
             raise JobTimedOut(limit)
@@ -191,12 +191,12 @@ def _serve(connection: Connection, memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     while True:
         try:
-            function, args, kwargs, limit = connection.recv()
+            function, args, limit = connection.recv()
         except (EOFError, OSError):
             return
         signal.alarm(math.ceil(limit) + SELF_STOP_GRACE_SECONDS)  # SIGALRM ends the process
         try:
-            answer: tuple[bool, Any] = (True, function(*args, **kwargs))
+            answer: tuple[bool, Any] = (True, function(*args))
         except Exception as exc:  # MemoryError included: the caller gets it as it was raised
             answer = (False, _picklable(exc))
         signal.alarm(0)

@@ -61,7 +61,7 @@ from __future__ import annotations
 import copy
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -74,7 +74,7 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from jinja2 import meta
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 from notifiers.kinds import KINDS
 from notifiers.sandbox import BoundedSandbox, RenderLimit, budget, render_within_budget
@@ -251,7 +251,7 @@ def _capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "date": _date_filter,
     "time": _time_filter,
     "datetime": _datetime_filter,

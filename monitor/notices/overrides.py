@@ -15,6 +15,7 @@ the outbox tries again later and the API answers with 503.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from monitor.jobs import JobPool, JobTimedOut, shared_pool
@@ -41,9 +42,8 @@ def check_override(settings: Settings, templates: TemplateSet, *, kind: str) -> 
     WorkersBusy when no worker frees up in time.
     """
     try:
-        return pool_for(settings).run(
-            validate_override, templates, kind=kind, limit=settings.job_seconds
-        )
+        check = functools.partial(validate_override, kind=kind)
+        return pool_for(settings).run(check, templates, limit=settings.job_seconds)
     except JobTimedOut as exc:
         return [
             f"checking the template took longer than the limit of {exc.limit:g} s "

@@ -70,7 +70,7 @@ def test_the_yaml_alias_bomb_is_refused_at_once_naming_a_line() -> None:
     with pytest.raises(CalendarError) as refused:
         parse(ALIAS_BOMB, "bomb.yaml", total=None)
 
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 2
     assert refused.value.line is not None
     assert (
         "aliases repeat the value anchored here until the document holds 926,177,117 values"
@@ -108,6 +108,6 @@ def test_documents_that_would_exhaust_the_reader_are_refused_quickly(
     with pytest.raises(DocumentError) as refused:
         load_document(text)
 
-    assert time.perf_counter() - started < 1
+    assert time.perf_counter() - started < 2
     assert message in str(refused.value)
     assert refused.value.line == line

@@ -84,24 +84,24 @@ async def test_the_yaml_alias_bomb_gets_422_at_once(attacked: Attacked) -> None:
     assert (await client.get("/api/v1/calendars", headers=editor)).json() == []
 
 
-@pytest.mark.parametrize("attacked", [{"job_seconds": 1.0}], indirect=True)
+@pytest.mark.parametrize("attacked", [{"job_seconds": 3.0}], indirect=True)
 async def test_a_job_past_the_time_limit_gets_422_naming_it_and_stores_nothing(
     attacked: Attacked,
 ) -> None:
     client, editor, _viewer = attacked
     started = time.monotonic()
 
-    # The per-series cap keeps each series to a thousand; 500 of them take far more than 1 s.
+    # The per-series cap keeps each series to a thousand; 500 of them take far more than 3 s.
     response = await client.post(
         "/api/v1/calendars", headers=editor, files=_file("ticks.ics", secondly_series(500))
     )
 
     assert response.status_code == 422
     assert response.json()["detail"] == (
-        "ticks.ics: reading it took longer than the limit of 1 s (CLOSEWATCH_JOB_SECONDS); "
+        "ticks.ics: reading it took longer than the limit of 3 s (CLOSEWATCH_JOB_SECONDS); "
         "split it into smaller calendars or shorten its series"
     )
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 12
     assert (await client.get("/api/v1/calendars", headers=editor)).json() == []
     honest = await client.post(
         "/api/v1/calendars",

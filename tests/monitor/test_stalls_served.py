@@ -79,4 +79,4 @@ def test_healthz_answers_at_once_while_an_upload_runs_into_its_time_limit(
     assert JOB_SECONDS <= took[0] < JOB_SECONDS + 10
     assert len(latencies) > 20
     # It stalled 8 s when the server parsed in its own process; a loaded CI machine adds noise.
-    assert max(latencies) < 1.0, sorted(latencies)[-5:]
+    assert max(latencies) < 2.0, sorted(latencies)[-5:]

