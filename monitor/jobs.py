@@ -41,6 +41,7 @@ import resource
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -58,6 +59,7 @@ PRELOAD = ["__main__", "calendars.load", "calendars.ics", "calendars.csvfile", "
 PRELOAD_TO_STORE = ["monitor.store.calendars", "monitor.refresh"]
 # A worker stops itself this long after its job's limit, should no one be left to kill it.
 SELF_STOP_GRACE_SECONDS = 5
+SLOT_POLL_SECONDS = 0.01  # how often a caller looks for a free worker while all are busy
 # Workers yield the CPU to the server: on a busy machine a job waits, not the watcher.
 WORKER_NICENESS = 10
 
@@ -110,12 +112,20 @@ class JobPool:
         :class:`WorkersBusy` when no worker frees up within ``limit``,
         :class:`WorkerDied` when the worker ends without an answer.
         """
-        if not self._slots.acquire(timeout=limit):
-            raise WorkersBusy(self.size, limit)
+        self._wait_for_a_slot(limit)
         try:
             return self._run_in_worker(function, args, limit)
         finally:
             self._slots.release()
+
+    def _wait_for_a_slot(self, limit: float) -> None:
+        # Polled rather than a timed wait on the semaphore: a timed wait on a lock runs to a
+        # deadline on the clock, which faketime (the suite at shifted dates) moves.
+        deadline = time.monotonic() + limit
+        while not self._slots.acquire(blocking=False):
+            if time.monotonic() > deadline:
+                raise WorkersBusy(self.size, limit)
+            time.sleep(SLOT_POLL_SECONDS)
 
     def _run_in_worker(self, function: Callable[..., T], args: tuple[Any, ...], limit: float) -> T:
         worker = self._take()
