@@ -9,13 +9,16 @@ in the server's process. It runs here instead:
 - a few worker processes (``CLOSEWATCH_JOB_WORKERS``), one job each at a time,
   started on first use: a command that never reads an upload starts none;
 - forked from a forkserver that imported the parsers once, so a new worker is
-  ready in milliseconds without inheriting the server's threads or sockets;
+  ready in milliseconds without inheriting the server's threads; a process
+  with a single thread (a command such as ``closewatch calendar preview``)
+  forks its worker directly, sparing it the start of a forkserver;
 - a job past its limit (``CLOSEWATCH_JOB_SECONDS``) has its worker killed; the
   next job gets a new one, and the caller gets :class:`JobTimedOut` naming the
   limit. A worker also stops itself shortly after the limit, should the server
   be gone;
-- each worker may use at most ``CLOSEWATCH_JOB_MEMORY_MB`` of address space, so
-  a job that would fill the memory fails with ``MemoryError`` in its worker,
+- each worker may take at most ``CLOSEWATCH_JOB_MEMORY_MB`` of address space
+  beyond what it starts with, so a job that would fill the memory fails with
+  ``MemoryError`` in its worker,
   and runs at a lower priority (nice 10), so on a busy machine the job waits
   for the CPU, not the watcher;
 - a caller waits at most its job's limit for a free worker, then gets
@@ -91,14 +94,16 @@ class _Worker:
 
 
 class JobPool:
-    """Up to ``size`` worker processes; ``memory_bytes`` caps each one's address space."""
+    """Up to ``size`` worker processes; ``memory_bytes`` caps what each one's address space
+    may grow by."""
 
     def __init__(self, size: int = 2, *, memory_bytes: int | None = None) -> None:
         self.size = size
         self.memory_bytes = memory_bytes
-        self._context = multiprocessing.get_context("forkserver")
+        self._forkserver = multiprocessing.get_context("forkserver")
         stores = "sqlalchemy" in sys.modules
-        self._context.set_forkserver_preload(PRELOAD + (PRELOAD_TO_STORE if stores else []))
+        self._forkserver.set_forkserver_preload(PRELOAD + (PRELOAD_TO_STORE if stores else []))
+        self._fork = multiprocessing.get_context("fork")
         self._slots = threading.BoundedSemaphore(size)
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
@@ -155,8 +160,12 @@ class JobPool:
                 raise RuntimeError("the job pool is closed")
             if self._idle:
                 return self._idle.pop()
-        server_end, worker_end = self._context.Pipe()
-        process = self._context.Process(
+        # Forking a process with threads can copy a lock another thread holds: only a
+        # single-threaded process forks itself. (A forked worker leaves with os._exit and
+        # never touches the connections it inherited.)
+        context = self._fork if threading.active_count() == 1 else self._forkserver
+        server_end, worker_end = context.Pipe()
+        process = context.Process(
             target=_serve, args=(worker_end, self.memory_bytes), name="closewatch-job", daemon=True
         )
         process.start()
@@ -198,7 +207,8 @@ def _serve(connection: Connection, memory_bytes: int | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)
     if memory_bytes:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        limit = _address_space() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
             function, args, limit = connection.recv()
@@ -216,6 +226,15 @@ def _serve(connection: Connection, memory_bytes: int | None) -> None:
             connection.send((False, JobError(f"the job's answer cannot be sent back: {exc}")))
         except (BrokenPipeError, OSError):
             return
+
+
+def _address_space() -> int:
+    """Bytes of address space this process holds now (a forked worker starts with its parent's)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _picklable(exc: Exception) -> Exception:

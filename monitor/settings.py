@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     job_memory_mb: int = Field(
         1024,
         ge=256,
-        description="Memory (address space) each of those worker processes may use, in MiB.",
+        description="Memory (address space) one of those worker processes may take for a job, in MiB.",
     )
     site_file: Path | None = Field(
         None,
