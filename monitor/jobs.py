@@ -18,9 +18,9 @@ in the server's process. It runs here instead:
   be gone;
 - each worker may take at most ``CLOSEWATCH_JOB_MEMORY_MB`` of address space
   beyond what it starts with, so a job that would fill the memory fails with
-  ``MemoryError`` in its worker,
-  and runs at a lower priority (nice 10), so on a busy machine the job waits
-  for the CPU, not the watcher;
+  ``MemoryError`` in its worker;
+- workers run at a lower priority (nice 10): on a busy machine a job waits for
+  the CPU, not the watcher;
 - a caller waits at most its job's limit for a free worker, then gets
   :class:`WorkersBusy`.
 
@@ -163,10 +163,17 @@ class JobPool:
         # Forking a process with threads can copy a lock another thread holds: only a
         # single-threaded process forks itself. (A forked worker leaves with os._exit and
         # never touches the connections it inherited.)
-        context = self._fork if threading.active_count() == 1 else self._forkserver
+        forking = threading.active_count() == 1
+        context = self._fork if forking else self._forkserver
         server_end, worker_end = context.Pipe()
+        # A forked worker inherits the server's end of its pipe too; it closes it, or it would
+        # never see the pipe close when the server goes.
+        inherited = server_end if forking else None
         process = context.Process(
-            target=_serve, args=(worker_end, self.memory_bytes), name="closewatch-job", daemon=True
+            target=_serve,
+            args=(worker_end, self.memory_bytes, inherited),
+            name="closewatch-job",
+            daemon=True,
         )
         process.start()
         worker_end.close()
@@ -190,7 +197,8 @@ class JobPool:
         worker.process.kill()
         worker.process.join(timeout=5)
         worker.connection.close()
-        worker.process.close()
+        if worker.process.exitcode is not None:
+            worker.process.close()
 
     def close(self) -> None:
         """Stop every worker; a job still running gets WorkerDied."""
@@ -201,8 +209,10 @@ class JobPool:
             self._kill(worker)
 
 
-def _serve(connection: Connection, memory_bytes: int | None) -> None:
+def _serve(connection: Connection, memory_bytes: int | None, inherited: Connection | None) -> None:
     """A worker's life: take a job, answer it, until the server closes the pipe."""
+    if inherited is not None:
+        inherited.close()
     # Ctrl-C in a terminal reaches the whole process group; the server decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(WORKER_NICENESS)
