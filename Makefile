@@ -35,6 +35,7 @@ bench: $(BIN)/python
 	$(BIN)/python tests/bench/calendar_bench.py
 	$(BIN)/python tests/bench/probe_bench.py
 	$(BIN)/python tests/bench/fanout_bench.py
+	$(BIN)/python tests/bench/stall_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info

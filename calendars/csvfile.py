@@ -79,6 +79,7 @@ def parse_csv(text: str, options: ParseOptions) -> ParsedCalendar:
                 event=f"period '{period.title}'", line=rows[0].line,
             ))  # fmt: skip
         parsed.occurrences.extend(_occurrences(period, rows, zone, options))
+        options.check_total(len(parsed.occurrences))
     parsed.occurrences.sort()
     return parsed
 

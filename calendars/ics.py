@@ -395,6 +395,7 @@ def _expand(
             ) from None
         repeats = bool(rules_of(master)) or "RDATE" in master
         drafts.extend(_drafts(found, event, repeats, zone))
+        options.check_total(len(drafts))
         if cut:
             parsed.warnings.append(SourceWarning(
                 f"repeats more than {cap} times in the horizon; only the first {cap} are kept",

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from calendars.classify import DEFAULT_RULES, MappingRule
 from calendars.errors import CalendarError
+from calendars.yamldoc import DocumentError, load_data
 
 _KEYS = {"name", "pattern", "fields", "category", "level", "systems", "audiences"}
 
@@ -27,13 +26,9 @@ _KEYS = {"name", "pattern", "fields", "category", "level", "systems", "audiences
 def parse_mapping(text: str) -> tuple[MappingRule, ...]:
     """The user's rules followed by the built-in ones."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CalendarError(
-            f"mapping is not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            line=mark.line + 1 if mark else None,
-        ) from None
+        document = load_data(text)
+    except DocumentError as exc:
+        raise CalendarError(f"mapping: {exc}", line=exc.line) from None
     if document is None:
         return DEFAULT_RULES
     if isinstance(document, dict) and "rules" in document:

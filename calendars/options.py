@@ -1,4 +1,13 @@
-"""How a source is read: its zone, the expansion horizon, the caps, the mapping."""
+"""How a source is read: its zone, the expansion horizon, the caps, the mapping.
+
+Two caps bound what one source can make. A series with more than
+``max_occurrences_per_series`` occurrences in the horizon is cut there, with a
+warning: one runaway rule is usually a slip in one event, and the rest of the
+calendar is fine. A source with more than ``max_occurrences`` occurrences in
+all is refused, and the parsers stop counting as soon as it is passed: cutting
+it would silently drop real periods from a business calendar, which is worse
+than saying so.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +29,20 @@ class ParseOptions:
     timezone: str | None = None
     default_timezone: str = "UTC"
     max_occurrences_per_series: int = 1000
+    max_occurrences: int | None = None  # in the whole source; None: no limit
     mapping: tuple[MappingRule, ...] = DEFAULT_RULES
 
     def zone_name(self, declared_by_source: str | None = None) -> str:
         return self.timezone or declared_by_source or self.default_timezone
+
+    def check_total(self, count: int) -> None:
+        """Refuse a source once it has made more than ``max_occurrences`` occurrences."""
+        limit = self.max_occurrences
+        if limit is not None and count > limit:
+            raise CalendarError(
+                f"more than {limit:,} occurrences in the horizon, the limit for one calendar; "
+                "split it into several calendars or shorten its series"
+            )
 
 
 def load_zone(name: str) -> ZoneInfo:

@@ -211,6 +211,7 @@ def parse_rules(text: str, options: ParseOptions) -> ParsedCalendar:
             )
             if horizon.overlaps(start, end):
                 parsed.occurrences.append(OccurrenceDraft(start, end, period.key, span.instance))
+        options.check_total(len(parsed.occurrences))
     parsed.occurrences.sort()
     return parsed
 

@@ -1,16 +1,28 @@
 """Calendar uploads, shared by the CLI and the API: options, preview, import.
 
+Reading an upload, and storing what it yields, run in a worker process
+(:mod:`monitor.jobs`) under ``CLOSEWATCH_JOB_SECONDS``: the upload's bytes and
+how to read them go there; a preview gets the
+:class:`~calendars.ParsedCalendar` back, an import only what it changed (the
+worker opens the database itself and stores in one transaction, so a 50,000-row
+calendar costs the server nothing). Whatever goes wrong there comes back as a
+CalendarError naming the upload, the time limit included, so the API, the
+pages, the CLI and the daily refresh each say it their own way. A job stopped
+at its limit stores nothing: its transaction never commits.
+
 Parsing needs only the ``calendars`` library; the database stack loads when
 something is stored, so ``closewatch calendar preview`` starts fast.
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from calendars import Horizon, ParsedCalendar
+from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.classify import DEFAULT_RULES
 from calendars.load import load_calendar
 from calendars.mapping import parse_mapping
@@ -20,7 +32,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from monitor.settings import Settings
-    from monitor.store.calendars import SaveSummary
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,53 +57,159 @@ class ImportRequest:
     format: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What an import stored, as it comes back from the worker that stored it."""
+
+    name: str
+    created: bool
+    periods: int  # in the upload
+    occurrences: int
+    warnings: tuple[str, ...]
+    periods_added: int
+    periods_updated: int
+    periods_removed: int
+    occurrences_added: int
+    occurrences_updated: int
+    occurrences_removed: int
+
+
 def horizon_for(settings: Settings, now: datetime) -> Horizon:
     return Horizon.around(
         now, past_days=settings.horizon_past_days, future_days=settings.horizon_future_days
     )
 
 
-def parse_options(
-    settings: Settings,
-    *,
-    horizon: Horizon,
-    timezone: str | None = None,
-    mapping: str | None = None,
-) -> ParseOptions:
-    if timezone is not None:
-        load_zone(timezone)
-    return ParseOptions(
-        horizon=horizon,
-        timezone=timezone,
-        default_timezone=settings.timezone,
-        max_occurrences_per_series=settings.max_occurrences_per_series,
-        mapping=parse_mapping(mapping) if mapping else DEFAULT_RULES,
-    )
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How the service reads any upload: its settings and the horizon, for a worker."""
+
+    horizon: Horizon
+    default_timezone: str
+    max_occurrences_per_series: int
+    max_occurrences: int
+
+    @classmethod
+    def of(cls, settings: Settings, horizon: Horizon) -> Reading:
+        return cls(
+            horizon,
+            default_timezone=settings.timezone,
+            max_occurrences_per_series=settings.max_occurrences_per_series,
+            max_occurrences=settings.max_occurrences_per_upload,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReadJob:
+    """One upload and how to read it; pickled across the process boundary."""
+
+    request: ImportRequest
+    reading: Reading
+
+    @property
+    def source_name(self) -> str:
+        return self.request.source.filename or self.request.source.name
 
 
 def parse_upload(settings: Settings, request: ImportRequest, *, horizon: Horizon) -> ParsedCalendar:
-    """Parse and expand without storing anything (the preview)."""
-    upload = request.source
-    options = parse_options(
-        settings, horizon=horizon, timezone=request.timezone, mapping=upload.mapping
-    )
-    return load_calendar(
-        upload.data,
-        source=upload.filename or upload.name,
-        options=options,
-        format=request.format,
-        encoding=upload.encoding,
-    )
+    """Parse and expand without storing anything (the preview), in a worker process.
+
+    CalendarError for anything wrong with the upload, the time and memory limits
+    included; :class:`~monitor.jobs.WorkersBusy` when every worker stays busy.
+    """
+    job = ReadJob(request, Reading.of(settings, horizon))
+    return in_worker(settings, job.source_name, read_upload, job)
 
 
 def import_calendar(
     engine: Engine, settings: Settings, request: ImportRequest, *, now: datetime
-) -> tuple[ParsedCalendar, SaveSummary]:
-    """Parse, then store in one transaction: a failed parse stores nothing."""
+) -> Imported:
+    """Parse, then store in one transaction, in a worker: a failed parse stores nothing."""
+    job = ReadJob(request, Reading.of(settings, horizon_for(settings, now)))
+    return in_worker(settings, job.source_name, store_upload, job, database_url(engine), now)
+
+
+def in_worker(settings: Settings, source: str, job: Callable[..., T], *args: object) -> T:
+    """``job(*args)`` in the job pool, its limits turned into CalendarErrors naming ``source``."""
+    from monitor.jobs import JobTimedOut, WorkerDied, shared_pool
+
+    pool = shared_pool(settings.job_workers, memory_bytes=settings.job_memory_mb * 2**20)
+    try:
+        return pool.run(job, *args, limit=settings.job_seconds)
+    except JobTimedOut as exc:
+        raise CalendarError(
+            f"reading it took longer than the limit of {exc.limit:g} s (CLOSEWATCH_JOB_SECONDS); "
+            "split it into smaller calendars or shorten its series",
+            source=source,
+        ) from None
+    except MemoryError:
+        raise CalendarError(
+            f"reading it needs more memory than the limit of {settings.job_memory_mb} MiB "
+            "(CLOSEWATCH_JOB_MEMORY_MB)",
+            source=source,
+        ) from None
+    except WorkerDied as exc:
+        raise CalendarError(f"it could not be read: {exc}", source=source) from None
+
+
+def database_url(engine: Engine) -> str:
+    """The URL a worker connects with (it carries the password: it goes through a pipe only)."""
+    return engine.url.render_as_string(hide_password=False)
+
+
+# --- what runs in the worker ---------------------------------------------------------------
+
+
+def read_upload(job: ReadJob) -> ParsedCalendar:
+    """Read one upload: the job behind :func:`parse_upload`."""
+    upload, reading = job.request.source, job.reading
+    if job.request.timezone is not None:
+        load_zone(job.request.timezone)
+    options = ParseOptions(
+        horizon=reading.horizon,
+        timezone=job.request.timezone,
+        default_timezone=reading.default_timezone,
+        max_occurrences_per_series=reading.max_occurrences_per_series,
+        max_occurrences=reading.max_occurrences,
+        mapping=parse_mapping(upload.mapping) if upload.mapping else DEFAULT_RULES,
+    )
+    return load_calendar(
+        upload.data,
+        source=job.source_name,
+        options=options,
+        format=job.request.format,
+        encoding=upload.encoding,
+    )
+
+
+def store_upload(job: ReadJob, url: str, now: datetime) -> Imported:
+    """Read one upload and store it in one transaction: the job behind :func:`import_calendar`."""
     from monitor.db.engine import session_scope
     from monitor.store.calendars import save_calendar
 
-    parsed = parse_upload(settings, request, horizon=horizon_for(settings, now))
-    with session_scope(engine) as session:
-        summary = save_calendar(session, request.source, parsed, now=now)
-    return parsed, summary
+    parsed = read_upload(job)
+    with session_scope(worker_engine(url)) as session:
+        summary = save_calendar(session, job.request.source, parsed, now=now)
+        return Imported(
+            name=summary.calendar.name,
+            created=summary.created,
+            periods=len(parsed.periods),
+            occurrences=len(parsed.occurrences),
+            warnings=tuple(str(warning) for warning in parsed.warnings),
+            periods_added=summary.periods_added,
+            periods_updated=summary.periods_updated,
+            periods_removed=summary.periods_removed,
+            occurrences_added=summary.occurrences_added,
+            occurrences_updated=summary.occurrences_updated,
+            occurrences_removed=summary.occurrences_removed,
+        )
+
+
+@functools.lru_cache(maxsize=8)
+def worker_engine(url: str) -> Engine:
+    """A worker's engine for ``url``: a connection per job, none kept between jobs."""
+    from sqlalchemy.pool import NullPool
+
+    from monitor.db.engine import make_engine
+
+    return make_engine(url, poolclass=NullPool)

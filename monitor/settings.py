@@ -50,6 +50,27 @@ class Settings(BaseSettings):
         ge=1,
         description="A recurring series with more occurrences in the horizon is cut here, with a warning.",
     )
+    max_occurrences_per_upload: int = Field(
+        100_000,
+        ge=1,
+        description="A calendar with more occurrences in the horizon is refused (HTTP 422), naming this limit.",
+    )
+    job_seconds: float = Field(
+        120.0,
+        gt=0,
+        description="Longest one job on user input may run (reading an upload, checking or rendering an uploaded template); past it the job is stopped and refused (HTTP 422).",
+    )
+    job_workers: int = Field(
+        2,
+        ge=1,
+        le=32,
+        description="Worker processes that read uploads and render uploaded templates, started on first use.",
+    )
+    job_memory_mb: int = Field(
+        1024,
+        ge=256,
+        description="Memory (address space) one of those worker processes may take for a job, in MiB.",
+    )
     site_file: Path | None = Field(
         None,
         description="YAML site file: systems, their checks, policy and ramps. Loaded at start.",

@@ -157,6 +157,9 @@ class OutboxWorker:
             return
         try:
             message = await self.compose(claim)
+        except DeliveryError as error:  # composing said itself whether to try again
+            await self._fail(claim, error)
+            return
         except Exception as exc:  # a broken template must not stall the outbox
             log.exception("could not compose delivery %s", claim.dedupe_key)
             await self._fail(

@@ -16,9 +16,11 @@ first in the reader's language and then, if nothing matched, in ``en``:
 6. default ``<lang>/<kind>/``
 
 Defaults are trusted and render in a plain Jinja environment; overrides render
-in :class:`jinja2.sandbox.ImmutableSandboxedEnvironment`. The HTML defaults
-extend one shared frame, ``layout.html``; overrides may extend it too, through
-a read-only loader that reaches the shipped layouts and no other file. Both use
+in :class:`~notifiers.sandbox.BoundedSandbox` (Jinja's immutable sandbox, with a
+budget of time and size for every render), through :meth:`NoticeRenderer.render_override`,
+which a service may send to another process. The HTML defaults extend one shared
+frame, ``layout.html``; overrides may extend it too, through a read-only loader
+that reaches the shipped layouts and no other file. Both use
 ``StrictUndefined`` (a misspelt name fails instead of printing nothing; in the
 sandbox this also makes a refused attribute raise ``SecurityError`` where
 ``ChainableUndefined`` would print an empty string and hide the attempt),
@@ -74,10 +76,11 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 from jinja2 import meta, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
 
 from notifiers.kinds import KINDS
 from notifiers.paths import templates_dir
+from notifiers.sandbox import BoundedSandbox, RenderLimit, budget, render_within_budget
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -88,6 +91,7 @@ __all__ = [
     "RenderedNotice",
     "TemplateMissing",
     "TemplateSet",
+    "render_override",
     "sample_context",
     "validate_override",
 ]
@@ -251,7 +255,7 @@ def _capfirst(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
-FILTERS = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "date": _date_filter,
     "time": _time_filter,
     "datetime": _datetime_filter,
@@ -294,31 +298,52 @@ class LayoutLoader(jinja2.BaseLoader):
         return source, str(path), lambda: path.is_file() and path.stat().st_mtime == mtime
 
 
-@functools.cache
-def _sandbox(defaults_dir: Path, *, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
-        loader=LayoutLoader(defaults_dir), autoescape=autoescape, **_OPTIONS
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
-def _sandbox_for(part: str, defaults_dir: Path) -> ImmutableSandboxedEnvironment:
-    return _sandbox(defaults_dir, autoescape=part == "html")
+_LAYOUTS = LayoutLoader(templates_dir() / "notices")
+_SANDBOX_TEXT = BoundedSandbox(autoescape=False, filters=FILTERS, loader=_LAYOUTS, **_OPTIONS)
+_SANDBOX_HTML = BoundedSandbox(autoescape=True, filters=FILTERS, loader=_LAYOUTS, **_OPTIONS)
 
 
 @functools.cache
-def _layout_names(defaults_dir: Path) -> frozenset[str]:
-    """Names the layouts set (the styles), which a template extending one may use."""
-    env = _sandbox(defaults_dir, autoescape=True)
+def _layout_names() -> frozenset[str]:
+    """Names the layouts set (their styles), which a template extending one may use."""
     names: set[str] = set()
     for layout in LAYOUTS:
         try:
-            tree = env.parse(LayoutLoader(defaults_dir).get_source(env, layout)[0])
+            tree = _SANDBOX_HTML.parse(_LAYOUTS.get_source(_SANDBOX_HTML, layout)[0])
         except jinja2.TemplateNotFound:
             continue
         names |= {node.name for node in tree.find_all(nodes.Name) if node.ctx == "store"}
     return frozenset(names)
+
+
+def _sandbox_for(part: str) -> BoundedSandbox:
+    return _SANDBOX_HTML if part == "html" else _SANDBOX_TEXT
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled_override(part: str, source: str) -> jinja2.Template:
+    return _sandbox_for(part).from_string(source)
+
+
+def render_override(templates: TemplateSet, context: Mapping[str, Any]) -> RenderedNotice:
+    """An uploaded template set rendered in the sandbox, under one budget for the notice.
+
+    ``context`` is as :meth:`NoticeRenderer.render` passes it (category label
+    filled in). RenderLimit past the budget, SecurityError if it reaches too far.
+    """
+    ctx = dict(context)
+    with budget():
+        subject, text, html = (
+            render_within_budget(_compiled_override(part, getattr(templates, part)), ctx)
+            for part in PARTS
+        )
+    return _finished(subject, text, html)
+
+
+def _finished(subject: str, text: str, html: str) -> RenderedNotice:
+    return RenderedNotice(
+        subject=" ".join(subject.split()), text=_tidy_text(text), html=html.strip() + "\n"
+    )
 
 
 # --- the renderer --------------------------------------------------------------------------
@@ -338,7 +363,10 @@ class NoticeRenderer:
             **_OPTIONS,
         )
         self._env.filters.update(FILTERS)
-        self._compiled: dict[tuple[OverrideKey, str], jinja2.Template] = {}
+
+    @property
+    def has_overrides(self) -> bool:
+        return bool(self._overrides)
 
     def render(
         self,
@@ -350,16 +378,23 @@ class NoticeRenderer:
         audience: str | None = None,
     ) -> RenderedNotice:
         """Render ``kind`` for one reader; SecurityError if an override reaches too far."""
-        templates = self._templates(kind, template_language(lang), category, audience)
+        found = self._find(kind, template_language(lang), category, audience)
         ctx = _with_category_label(context, lang)
-        subject, text, html = (templates[part].render(ctx) for part in PARTS)
-        return RenderedNotice(
-            subject=" ".join(subject.split()), text=_tidy_text(text), html=html.strip() + "\n"
+        if isinstance(found, TemplateSet):
+            return self.render_override(found, ctx)
+        subject, text, html = (
+            self._env.get_template(f"{found}/{_FILES[part]}").render(ctx) for part in PARTS
         )
+        return _finished(subject, text, html)
 
-    def _templates(
+    def render_override(self, templates: TemplateSet, context: dict[str, Any]) -> RenderedNotice:
+        """An uploaded template set, rendered here; a service may render it elsewhere."""
+        return render_override(templates, context)
+
+    def _find(
         self, kind: str, lang: str, category: str | None, audience: str | None
-    ) -> dict[str, jinja2.Template]:
+    ) -> TemplateSet | str:
+        """The override that applies, or the folder of the shipped default."""
         if kind not in KINDS:
             raise ValueError(f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}")
         languages = dict.fromkeys((lang, FALLBACK_LANGUAGE))
@@ -372,7 +407,7 @@ class NoticeRenderer:
             ):
                 key: OverrideKey = (who, what, kind, language)
                 if key in self._overrides:
-                    return {part: self._compiled_override(key, part) for part in PARTS}
+                    return self._overrides[key]
             if not _SAFE_SEGMENT.match(language):
                 continue
             folders = [f"{language}/{kind}"]
@@ -380,21 +415,11 @@ class NoticeRenderer:
                 folders.insert(0, f"{language}/{kind}/{category}")
             for folder in folders:
                 if (self._defaults_dir / folder / _FILES["subject"]).is_file():
-                    return {
-                        part: self._env.get_template(f"{folder}/{_FILES[part]}") for part in PARTS
-                    }
+                    return folder
         raise TemplateMissing(
             f"no {kind} template for language {lang!r} or {FALLBACK_LANGUAGE!r} "
             f"in {self._defaults_dir} or the overrides"
         )
-
-    def _compiled_override(self, key: OverrideKey, part: str) -> jinja2.Template:
-        compiled = self._compiled.get((key, part))
-        if compiled is None:
-            source = getattr(self._overrides[key], part)
-            env = _sandbox_for(part, self._defaults_dir)
-            compiled = self._compiled[(key, part)] = env.from_string(source)
-        return compiled
 
 
 def _with_category_label(context: Mapping[str, Any], lang: str) -> dict[str, Any]:
@@ -552,24 +577,20 @@ def sample_context(
     return ctx
 
 
-def validate_override(
-    template_set: TemplateSet, *, kind: str | None = None, defaults_dir: Path | None = None
-) -> list[str]:
+def validate_override(template_set: TemplateSet, *, kind: str | None = None) -> list[str]:
     """Every problem in an uploaded template set, as "part: line N: what"; empty if fine.
 
     Each part is compiled in the sandbox, checked for names the context does not
     have, and rendered with a full and a sparse sample context (for ``kind``
-    when given, so a heads-up that uses ``incident`` is refused). ``defaults_dir``
-    holds the layouts a part may extend (default: the shipped notice templates).
+    when given, so a heads-up that uses ``incident`` is refused).
     """
     if kind is not None and kind not in KINDS:
         return [f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}"]
-    defaults_dir = (defaults_dir or templates_dir() / "notices").resolve()
     samples = [sample_context(kind), sample_context(kind, sparse=True)]
-    known = set(samples[0]) | _layout_names(defaults_dir)
+    known = set(samples[0]) | _layout_names()
     errors: list[str] = []
     for part in PARTS:
-        env = _sandbox_for(part, defaults_dir)
+        env = _sandbox_for(part)
         source = getattr(template_set, part)
         try:
             template = env.from_string(source)
@@ -584,7 +605,11 @@ def validate_override(
             continue
         for sample in samples:
             try:
-                template.render(sample)
+                with budget():
+                    render_within_budget(template, sample)
+            except RenderLimit as exc:  # one spent budget is enough to know
+                errors.append(f"{part}: line {_template_line(exc)}: {exc}")
+                break
             except SecurityError as exc:
                 errors.append(f"{part}: line {_template_line(exc)}: not allowed: {exc}")
             except jinja2.TemplateNotFound as exc:

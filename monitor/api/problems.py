@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from calendars import CalendarError
+from monitor.jobs import WorkersBusy
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,15 @@ async def _on_calendar_error(request: Request, exc: Exception) -> JSONResponse:
     return await _on_problem(request, calendar_problem(exc))
 
 
+async def _on_workers_busy(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkersBusy)
+    return problem_response(
+        503,
+        f"closewatch is busy reading other uploads ({exc}); try again in a minute",
+        headers={"Retry-After": "60"},
+    )
+
+
 async def _on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     return problem_response(exc.status_code, str(exc.detail), headers=exc.headers)
@@ -104,6 +114,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(CalendarError, _on_calendar_error)
+    app.add_exception_handler(WorkersBusy, _on_workers_busy)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -36,11 +36,9 @@ async def upload_calendar(
 ) -> ImportOut:
     upload = await read_upload(request, limit=app.settings.max_upload_bytes)
     now = app.clock()
-    _parsed, summary = await run_in_threadpool(
-        import_calendar, app.engine, app.settings, upload, now=now
-    )
+    summary = await run_in_threadpool(import_calendar, app.engine, app.settings, upload, now=now)
     with session_scope(app.engine) as session:
-        row = get_calendar(session, summary.calendar.name)
+        row = get_calendar(session, summary.name)
     assert row is not None
     if not summary.created:
         response.status_code = 200

@@ -40,7 +40,8 @@ from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Delivery, Feedback, Occurrence, PeriodTarget
 from monitor.notices.compose import Composer
-from monitor.paths import templates_dir
+from monitor.notices.overrides import IsolatedRenderer, check_override
+from monitor.settings import Settings
 from monitor.site import AudienceSpec
 from monitor.store.audiences import API, SITE, find_audience, save_audience
 from monitor.store.templates import (
@@ -51,7 +52,7 @@ from monitor.store.templates import (
 )
 from notifiers.linter import lint_message
 from notifiers.outbox import Claim
-from notifiers.render import KINDS, NoticeRenderer, OverrideKey, TemplateSet, validate_override
+from notifiers.render import KINDS, NoticeRenderer, OverrideKey, TemplateSet
 
 router = APIRouter(prefix="/api/v1")
 
@@ -206,7 +207,7 @@ def put_template(
 ) -> TemplateOut:
     key = _template_key(kind, lang, audience, category)
     templates = TemplateSet(subject=body.subject, text=body.text, html=body.html)
-    errors = validate_override(templates, kind=kind)
+    errors = check_override(app.settings, templates, kind=kind)
     if errors:
         raise _invalid_template(errors)
     with session_scope(app.engine) as session:
@@ -242,20 +243,22 @@ def remove_template(
     return Response(status_code=204)
 
 
-def current_renderer(engine: Engine, *, language: str | None = None) -> NoticeRenderer:
+def current_renderer(
+    engine: Engine, settings: Settings, *, language: str | None = None
+) -> NoticeRenderer:
     """The shipped defaults with every stored override; ``language`` renders every notice in it."""
     with session_scope(engine) as session:
         overrides = load_overrides(session)
     if language is not None:
-        return _InLanguage(overrides, language)
-    return NoticeRenderer(templates_dir() / "notices", overrides)
+        return _InLanguage(settings, overrides, language)
+    return IsolatedRenderer(settings, overrides)
 
 
 def reload_renderer(app: AppState) -> None:
     """Make the running notice service render with the overrides as stored now."""
     notices = app.notices
     if notices is not None:
-        renderer = current_renderer(app.engine)
+        renderer = current_renderer(app.engine, app.settings)
         notices.renderer = renderer
         notices.worker.compose.renderer = renderer
 
@@ -300,11 +303,13 @@ def _invalid(field: str, detail: str) -> Problem:
 # --- preview -------------------------------------------------------------------------------
 
 
-class _InLanguage(NoticeRenderer):
+class _InLanguage(IsolatedRenderer):
     """Renders in ``language`` whatever the audience reads, for a preview in another language."""
 
-    def __init__(self, overrides: dict[OverrideKey, TemplateSet], language: str) -> None:
-        super().__init__(templates_dir() / "notices", overrides)
+    def __init__(
+        self, settings: Settings, overrides: dict[OverrideKey, TemplateSet], language: str
+    ) -> None:
+        super().__init__(settings, overrides)
         self.language = language
 
     def render(self, kind: str, context: Any, *, lang: str, **where: Any) -> Any:  # type: ignore[override]
@@ -356,7 +361,7 @@ def render_preview(app: AppState, body: PreviewIn) -> PreviewOut:
         1,
         app.clock(),
     )
-    renderer = current_renderer(app.engine, language=body.lang)
+    renderer = current_renderer(app.engine, app.settings, language=body.lang)
     composer = Composer(app.engine, app.settings, renderer, clock=app.clock, preview=True)
     try:
         message = composer.compose(claim)

@@ -52,6 +52,7 @@ from monitor.imports import (
     parse_upload,
 )
 from monitor.intensity.timeline import FAR_FUTURE
+from monitor.jobs import WorkersBusy
 from monitor.paths import templates_dir
 from monitor.roles import Role
 from monitor.store.calendars import delete_calendar, find_calendar
@@ -65,6 +66,7 @@ TIMELINE_DAYS = 60
 TIMELINE_ROWS = 30
 DUE_DAYS = 7
 PREVIEW_ROWS = 200
+BUSY = "closewatch is busy reading other uploads. Nothing was changed; try again in a minute."
 PHASES = {"before": "ramping up before", "during": "during", "after": "winding down after"}
 KIND_LABELS = {
     "heads_up": "Heads-up before a period",
@@ -434,6 +436,8 @@ async def calendar_preview(request: Request) -> Response:
         parsed = await run_in_threadpool(parse_upload, state.settings, upload.request, horizon=horizon)  # fmt: skip
     except (CalendarError, ValueError, Problem) as exc:
         return _calendars(request, who, status=422, error=_one_line(exc))
+    except WorkersBusy:
+        return _calendars(request, who, status=503, error=BUSY)
     return _render(request, "calendar_preview", who, **_preview_context(request, parsed, upload, now))  # fmt: skip
 
 
@@ -499,6 +503,8 @@ async def calendar_import(request: Request) -> Response:
         )
     except (CalendarError, ValueError, Problem) as exc:
         return _calendars(request, who, status=422, error=_one_line(exc))
+    except WorkersBusy:
+        return _calendars(request, who, status=503, error=BUSY)
     state_of(request).changed()
     return _see(f"/calendars?imported={quote(upload.request.source.name)}")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, PlainSerializer
+from pydantic import BaseModel, Field, PlainSerializer
 
 from calendars import Level, OccurrenceDraft, ParsedCalendar, PeriodDraft
-from monitor.store.calendars import SaveSummary
+from monitor.imports import Imported
 from monitor.store.queries import CalendarRow, OccurrenceRow, PeriodRow
 from monitor.timefmt import iso_z
 
@@ -150,25 +150,36 @@ class OccurrenceOut(BaseModel):
         )
 
 
+# A preview lists this many occurrences, the earliest first, and counts the rest.
+PREVIEW_OCCURRENCES = 1000
+
+
 class PreviewOut(BaseModel):
     format: str
     timezone: str
     horizon_start: Instant
     horizon_end: Instant
     periods: list[PeriodOut]
-    occurrences: list[OccurrenceOut]
+    occurrences: list[OccurrenceOut] = Field(
+        description=f"The first {PREVIEW_OCCURRENCES:,} occurrences, by start."
+    )
+    more_occurrences: int = Field(
+        0, description="Occurrences found beyond those listed; an import stores them all."
+    )
     warnings: list[str]
 
     @classmethod
     def of(cls, parsed: ParsedCalendar, start: datetime, end: datetime) -> PreviewOut:
         periods = {period.key: period for period in parsed.periods}
+        listed = parsed.occurrences[:PREVIEW_OCCURRENCES]
         return cls(
             format=parsed.format,
             timezone=parsed.timezone,
             horizon_start=start,
             horizon_end=end,
             periods=[PeriodOut.draft(p) for p in parsed.periods],
-            occurrences=[OccurrenceOut.draft(o, periods[o.period_key]) for o in parsed.occurrences],
+            occurrences=[OccurrenceOut.draft(o, periods[o.period_key]) for o in listed],
+            more_occurrences=len(parsed.occurrences) - len(listed),
             warnings=[str(w) for w in parsed.warnings],
         )
 
@@ -187,7 +198,7 @@ class ImportOut(BaseModel):
     warnings: list[str]
 
     @classmethod
-    def of(cls, summary: SaveSummary, row: CalendarRow) -> ImportOut:
+    def of(cls, summary: Imported, row: CalendarRow) -> ImportOut:
         return cls(
             calendar=CalendarOut.of(row),
             created=summary.created,

@@ -24,12 +24,15 @@ from urllib.parse import SplitResult, urlsplit
 import h11
 
 from monitor.checks.base import Outcome, Status
+from monitor.checks.pattern import compile_pattern
 from monitor.checks.specs import HttpCheck
 from monitor.checks.tcp import describe_connection_error, timed_out
 from monitor.checks.tls import client_context
 
 USER_AGENT = f"closewatch/{version('closewatch')}"
 MAX_BODY = 1024 * 1024  # bytes read for matching; the rest is never read
+# Judging a larger body (decoding it, a pattern over it) runs in a thread, so the timeout holds.
+JUDGE_HERE_BYTES = 64 * 1024
 READ_SIZE = 64 * 1024
 CHARSET = re.compile(rb"""charset=["']?([\w.:-]+)""", re.IGNORECASE)
 
@@ -50,8 +53,13 @@ async def probe_http(spec: HttpCheck) -> Outcome:
     url = urlsplit(spec.url)
     tls = client_context(spec.ca_file, spec.verify_tls) if url.scheme == "https" else None
     try:
+        # The verdict is inside the timeout too: no check outlives its timeout.
         async with asyncio.timeout(spec.timeout):
             response = await fetch(spec, url, tls)
+            if len(response.body) > JUDGE_HERE_BYTES and _reads_body(spec):
+                status, message = await asyncio.to_thread(judge, spec, response)
+            else:
+                status, message = judge(spec, response)
     except TimeoutError:
         status, message = Status.DOWN, timed_out(spec.timeout)
     except OSError as exc:
@@ -60,22 +68,29 @@ async def probe_http(spec: HttpCheck) -> Outcome:
         status, message = Status.DOWN, "connection closed without an HTTP response"
     except h11.RemoteProtocolError as exc:
         status, message = Status.DOWN, f"bad HTTP response: {exc}"
-    else:
-        status, message = judge(spec, response)
     return Outcome(status, time.perf_counter() - started, message)
+
+
+def _reads_body(spec: HttpCheck) -> bool:
+    return spec.body_contains is not None or spec.body_pattern is not None
 
 
 def judge(spec: HttpCheck, response: Response) -> tuple[Status, str]:
     if response.status not in spec.expect_status:
         expected = " or ".join(str(status) for status in spec.expect_status)
         return Status.DOWN, f"HTTP {response.status} (expected {expected})"
-    if spec.body_contains is None and spec.body_pattern is None:
+    if not _reads_body(spec):
         return Status.UP, ""
     text = decode_body(response)
     if spec.body_contains is not None and spec.body_contains not in text:
         return Status.DOWN, f"body does not contain {spec.body_contains!r}"
-    if spec.body_pattern is not None and not re.search(spec.body_pattern, text):
-        return Status.DOWN, f"body does not match {spec.body_pattern!r}"
+    if spec.body_pattern is not None:
+        try:
+            pattern = compile_pattern(spec.body_pattern)
+        except ValueError as exc:  # stored before patterns ran on RE2
+            return Status.DOWN, f"body_pattern cannot be used, save the check again: {exc}"
+        if not pattern.search(text):
+            return Status.DOWN, f"body does not match {spec.body_pattern!r}"
     return Status.UP, ""
 
 

@@ -13,6 +13,7 @@ import typer
 from calendars.errors import CalendarError
 from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
 from monitor.cli.common import SiteProblem, UsageProblem
+from monitor.jobs import JobError
 
 app = typer.Typer(
     name="closewatch",
@@ -35,7 +36,7 @@ app.command("lint")(lint.lint)
 def main() -> None:
     try:
         app()
-    except (CalendarError, UsageProblem, SiteProblem) as error:
+    except (CalendarError, UsageProblem, SiteProblem, JobError) as error:
         _fail(str(error))
 
 

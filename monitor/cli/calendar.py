@@ -82,15 +82,15 @@ def import_(
 
     config = settings()
     request = _request(file, name, timezone, encoding, mapping, format, team=team)
-    parsed, summary = import_calendar(ready_engine(config), config, request, now=now())
+    summary = import_calendar(ready_engine(config), config, request, now=now())
     verb = "created" if summary.created else "updated"
     typer.echo(
-        f"calendar {name!r} {verb}: {len(parsed.periods)} periods "
+        f"calendar {name!r} {verb}: {summary.periods} periods "
         f"(+{summary.periods_added} ~{summary.periods_updated} -{summary.periods_removed}), "
-        f"{len(parsed.occurrences)} occurrences "
+        f"{summary.occurrences} occurrences "
         f"(+{summary.occurrences_added} ~{summary.occurrences_updated} -{summary.occurrences_removed})"
     )
-    for warning in parsed.warnings:
+    for warning in summary.warnings:
         typer.echo(f"warning: {warning}", err=True)
 
 

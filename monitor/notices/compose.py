@@ -34,10 +34,12 @@ from monitor.db.models import (
     System,
     Unsubscribe,
 )
+from monitor.jobs import WorkersBusy
 from monitor.notices.report import REPORT, report_message
 from monitor.settings import Settings
 from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
+from notifiers.channels.base import DeliveryError
 from notifiers.kinds import INCIDENT_KINDS
 from notifiers.links import Links
 from notifiers.message import Message
@@ -89,9 +91,13 @@ class Composer:
     async def __call__(self, claim: Claim) -> Message | None:
         # With what the batch shares already read, composing is pure work: do it here rather
         # than pay two thread hand-offs per message; the first of a batch reads in a thread.
-        if self._warm(claim):
+        # An uploaded template renders in a worker process: waiting for it is no work for here.
+        if self._warm(claim) and not self.renderer.has_overrides:
             return self.compose(claim)
-        return await asyncio.to_thread(self.compose, claim)
+        try:
+            return await asyncio.to_thread(self.compose, claim)
+        except WorkersBusy as exc:
+            raise DeliveryError(f"no worker was free to render the template ({exc})") from None
 
     def _warm(self, claim: Claim) -> bool:
         fresh = time.monotonic() - SHARED_FOR_SECONDS

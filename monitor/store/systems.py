@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from monitor.checks.specs import CheckSpec
+from monitor.checks.specs import STORED, CheckSpec
 from monitor.db.models import Check, System
 from monitor.site import SiteFile, SystemSpec
 
@@ -107,7 +107,12 @@ def watched_checks(session: Session) -> list[WatchedCheck]:
     """Every check with its system's name and its parsed spec."""
     rows = session.execute(select(Check, System.name).join(System, System.id == Check.system_id))
     return [
-        WatchedCheck(check.id or 0, name, check.name, CHECK_SPEC.validate_python(check.spec))
+        WatchedCheck(
+            check.id or 0,
+            name,
+            check.name,
+            CHECK_SPEC.validate_python(check.spec, context={STORED: True}),
+        )
         for check, name in rows
     ]
 

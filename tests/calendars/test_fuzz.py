@@ -1,15 +1,19 @@
-"""Whatever comes in, parsing raises only CalendarError: never a traceback for the user.
+"""Whatever comes in, parsing raises only CalendarError, and quickly: never a traceback or a stall.
 
 Random bytes rarely get past the first check, so the strategies also build
 inputs shaped like each format (property lines with plausible and broken
-values, CSV rows, nested YAML) to reach the deeper code. The iCalendar ones
+values, CSV rows, nested YAML, YAML written by hand with anchors, aliases,
+merges and deep nesting) to reach the deeper code. The iCalendar ones
 include what clients write against RFC 5545 (see ``calendars.ics_quirks``):
 UNTIL of the other value type, trailing semicolons, lower-case names, vendor
-prefixes on TZIDs, events with no VCALENDAR or one VCALENDAR each.
+prefixes on TZIDs, events with no VCALENDAR or one VCALENDAR each. Every parse
+runs under the service's limits (a total of occurrences per source) and must
+finish within :data:`TIME_LIMIT`.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,21 +24,28 @@ from hypothesis import strategies as st
 from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.load import load_calendar
 from calendars.options import ParseOptions
+from tests.strategies import yaml_value
 
 OPTIONS = ParseOptions(
     horizon=Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC)),
     default_timezone="Europe/Berlin",
     max_occurrences_per_series=200,
+    max_occurrences=1000,
 )
 FUZZ = settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
+TIME_LIMIT = 3.0  # seconds for one parse; a few milliseconds is usual
 
 
 def parse_or_refuse(data: bytes, source: str, format: str | None = None) -> ParsedCalendar | None:
+    started = time.monotonic()
     try:
         parsed = load_calendar(data, source=source, options=OPTIONS, format=format)
     except CalendarError as error:
         assert str(error).startswith(source), "every error names its source"
         return None
+    finally:
+        assert time.monotonic() - started < TIME_LIMIT
+    assert len(parsed.occurrences) <= 1000
     for occurrence in parsed.occurrences:
         assert occurrence.start.tzinfo is not None and occurrence.end >= occurrence.start
     return parsed
@@ -166,3 +177,19 @@ RULE_KEYS = st.sampled_from(["last_working_days", "first_working_days", "nth_wor
 def test_rules_shaped_input(periods: list[dict[str, Any]], working_days: dict[str, Any]) -> None:
     document = {"working_days": working_days, "periods": periods}
     parse_or_refuse(yaml.safe_dump(document).encode(), "fuzz.yaml")
+
+
+# --- YAML written by hand: anchors, aliases, merges, nesting -----------------------------------
+
+RULE_KEY_NAMES = ["title", "rule", "last_working_days", "around", "before", "annual", "months",
+                  "country", "weekend", "periods", "id", "level"]  # fmt: skip
+
+
+@FUZZ
+@given(st.data())
+def test_rules_written_by_hand_with_aliases_and_nesting(data: st.DataObject) -> None:
+    anchors: list[str] = []
+    keys = data.draw(st.lists(st.sampled_from(["timezone", "working_days", "periods", "x"]),
+                              min_size=1, max_size=4, unique=True))  # fmt: skip
+    lines = [f"{key}: {data.draw(yaml_value(anchors, RULE_KEY_NAMES))}" for key in keys]
+    parse_or_refuse("\n".join(lines).encode(), "fuzz.yaml", format="rules")

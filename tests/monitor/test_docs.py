@@ -97,11 +97,13 @@ def test_every_option_in_a_readme_row_exists(command: str) -> None:
 
 
 def test_every_command_the_readme_names_exists() -> None:
+    # A command is named at the start of a code span or a line of a code block
+    # (after "$ " or a path such as .venv/bin/), never in prose a block quotes.
     spans = re.findall(r"`([^`\n]+)`", README) + re.findall(r"```[a-z]*\n(.*?)```", README, re.S)
     mentioned = {
         words
         for span in spans
-        for words in re.findall(r"(?:^|[\s/])closewatch ([a-z][a-z-]*(?: [a-z][a-z-]*)?)", span, re.M)
+        for words in re.findall(r"(?:^\s*(?:\$\s+)?|/)closewatch ([a-z][a-z-]*(?: [a-z][a-z-]*)?)", span, re.M)
     }  # fmt: skip
     commands = set(_commands())
     groups = {command.split()[0] for command in commands if " " in command}

@@ -15,6 +15,16 @@ CONFIG = Path(__file__).resolve().parents[1] / "config"
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 
 EXPECTED = {
+    "invalid-alias-bomb.yaml": [
+        "line 9: document: aliases repeat the value anchored here until the document holds "
+        "926,177,115 values, more than 100,000 over what is written; write the values out, "
+        "or use fewer aliases"
+    ],
+    "invalid-body-pattern.yaml": [
+        "line 5: systems[0].checks[0].body_pattern: not a regular expression closewatch can use: "
+        "invalid escape sequence: \\1 (patterns run on RE2: no backreferences, no lookahead "
+        "or lookbehind)"
+    ],
     "invalid-check-kind.yaml": [
         "line 5: systems[0].checks[0]: unknown kind 'smtp' (expected 'http', 'tcp', 'tls')"
     ],

@@ -103,6 +103,12 @@ async def big(request: h11.Request, body: bytes, reader: asyncio.StreamReader) -
     return reply("200 OK", b"x" * (2 * 1024 * 1024) + b"TAIL")
 
 
+async def backtracking(request: h11.Request, body: bytes, reader: asyncio.StreamReader) -> bytes:
+    """/backtracking/<a's>: that many a's and a b, the body that makes (a+)+$ backtrack."""
+    count = int(request.target.decode().rpartition("/")[2])
+    return reply("200 OK", b"a" * count + b"b")
+
+
 async def echo(request: h11.Request, body: bytes, reader: asyncio.StreamReader) -> bytes:
     """The request as the server saw it: method and target, headers, then the body."""
     lines = [request.method + b" " + request.target]
@@ -149,6 +155,7 @@ ROUTES: dict[str, Route] = {
     "close-delimited": close_delimited,
     "latin-1": latin_1,
     "big": big,
+    "backtracking": backtracking,
     "echo": echo,
     "not-http": not_http,
     "garbage": garbage,

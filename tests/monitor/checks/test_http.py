@@ -8,10 +8,12 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from monitor.checks.base import Status
 from monitor.checks.http import probe_http
-from monitor.checks.specs import HttpCheck
+from monitor.checks.specs import STORED, HttpCheck
+from tests.attacks import BACKTRACKING_PATTERN
 from tests.monitor.checks.servers import (
     Authority,
     answer_http,
@@ -85,6 +87,48 @@ async def test_judges_status_and_body(
     outcome = await probe_http(check(f"http://127.0.0.1:{port}{path}", **settings))
     assert (outcome.status, outcome.message) == (status, message)
     assert 0 < outcome.duration < 2
+
+
+@pytest.mark.parametrize("a_count", [28, 1024 * 1024 - 1])
+async def test_a_backtracking_pattern_is_judged_in_one_pass(port: int, a_count: int) -> None:
+    # Python's re takes 2^28 steps on 28 a's; RE2 reads the body once, even a whole MiB of it.
+    spec = check(
+        f"http://127.0.0.1:{port}/backtracking/{a_count}", body_pattern=BACKTRACKING_PATTERN
+    )
+
+    outcome = await probe_http(spec)
+
+    assert (outcome.status, outcome.message) == (DOWN, "body does not match '(a+)+$'")
+    assert outcome.duration < 1
+
+
+@pytest.mark.parametrize(
+    ("pattern", "reason"),
+    [
+        ("(ok)\\1", "invalid escape sequence: \\1"),
+        ("(?=ok)", "invalid perl operator: (?="),
+        ("(?<!not )ok", "invalid perl operator: (?<"),
+        ("ok(", "missing ): ok("),
+    ],
+)
+def test_a_pattern_re2_cannot_run_is_refused_naming_the_field(pattern: str, reason: str) -> None:
+    with pytest.raises(ValidationError) as refused:
+        check("http://sap.example.com/health", body_pattern=pattern)
+
+    assert refused.value.errors()[0]["loc"] == ("body_pattern",)
+    assert reason in str(refused.value)
+
+
+async def test_a_stored_pattern_re2_cannot_run_makes_its_check_down_saying_so(port: int) -> None:
+    stored = HttpCheck.model_validate(
+        {"name": "web", "url": f"http://127.0.0.1:{port}/ok", "body_pattern": "(?=OK)"},
+        context={STORED: True},
+    )
+
+    outcome = await probe_http(stored)
+
+    assert outcome.status is DOWN
+    assert outcome.message.startswith("body_pattern cannot be used, save the check again: ")
 
 
 @pytest.mark.parametrize(
