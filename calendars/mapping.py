@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from calendars.classify import DEFAULT_RULES, MappingRule
 from calendars.errors import CalendarError
+from calendars.tidy import NAME_LENGTH
+from calendars.yamldoc import DocumentError, load_document
 
 _KEYS = {"name", "pattern", "fields", "category", "level", "systems", "audiences"}
 
@@ -27,13 +27,9 @@ _KEYS = {"name", "pattern", "fields", "category", "level", "systems", "audiences
 def parse_mapping(text: str) -> tuple[MappingRule, ...]:
     """The user's rules followed by the built-in ones."""
     try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise CalendarError(
-            f"mapping is not valid YAML: {getattr(exc, 'problem', None) or exc}",
-            line=mark.line + 1 if mark else None,
-        ) from None
+        document = load_document(text).data
+    except DocumentError as exc:
+        raise CalendarError(f"mapping: {exc}", line=exc.line) from None
     if document is None:
         return DEFAULT_RULES
     if isinstance(document, dict) and "rules" in document:
@@ -53,9 +49,12 @@ def _rule(index: int, entry: Any) -> MappingRule:
     missing = {"pattern", "category"} - set(entry)
     if missing:
         raise CalendarError(f"missing {', '.join(sorted(missing))}", event=where)
+    name = str(entry.get("name") or "")
+    if len(name) > NAME_LENGTH:
+        raise CalendarError(f"name is {len(name):,} characters long; at most {NAME_LENGTH} fit", event=where)  # fmt: skip
     try:
         return MappingRule.build(
-            str(entry.get("name") or entry["pattern"]),
+            name or str(entry["pattern"])[:NAME_LENGTH],
             str(entry["pattern"]),
             str(entry["category"]),
             level=entry.get("level"),

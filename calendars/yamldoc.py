@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 
 Path = tuple[str | int, ...]
+# Real documents nest a handful of levels; the composer recurses once per level.
+MAX_DEPTH = 64
 
 
 class DocumentError(ValueError):
@@ -39,11 +41,31 @@ class Document:
         return self.lines.get(())
 
 
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing a document nested deeper than :data:`MAX_DEPTH` before
+    Python's recursion limit turns it into a crash."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise DocumentError(f"nested more than {MAX_DEPTH} levels deep", line)
+            node: yaml.Node | None = super().compose_node(parent, index)
+            return node
+        finally:
+            self.depth -= 1
+
+
 def load_document(text: str) -> Document:
     """Parse YAML (JSON is YAML too), keeping the line of every mapping key and list item."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
