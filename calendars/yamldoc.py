@@ -9,10 +9,12 @@ the path, a plain message and that line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
+
+if TYPE_CHECKING:  # only for annotations: reading a mapping file needs no pydantic
+    from pydantic import ValidationError
 
 Path = tuple[str | int, ...]
 # Real documents nest a handful of levels; the composer recurses once per level.

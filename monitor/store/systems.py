@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from monitor.checks.specs import CheckSpec
 from monitor.db.models import Check, System
+from monitor.fields import STORED
 from monitor.site import SiteFile, SystemSpec
 
 SITE, API = "site", "api"
@@ -107,7 +108,9 @@ def watched_checks(session: Session) -> list[WatchedCheck]:
     """Every check with its system's name and its parsed spec."""
     rows = session.execute(select(Check, System.name).join(System, System.id == Check.system_id))
     return [
-        WatchedCheck(check.id or 0, name, check.name, CHECK_SPEC.validate_python(check.spec))
+        WatchedCheck(
+            check.id or 0, name, check.name, CHECK_SPEC.validate_python(check.spec, context=STORED)
+        )
         for check, name in rows
     ]
 
