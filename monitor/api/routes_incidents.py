@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlmodel import Session
@@ -18,11 +18,14 @@ from monitor.api.schemas_watch import IncidentOut
 from monitor.api.state import App
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, IncidentEvent, System
+from monitor.fields import LARGEST_ID, Checked
 from monitor.intensity.policy import parse_duration
 from monitor.notices.incidents import post_update, resolve
 from notifiers.linter import lint_message
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+IncidentId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The incident's number.")]
 
 
 @router.get(
@@ -54,7 +57,7 @@ def get_incidents(
 
 
 @router.get("/{incident_id}", response_model=IncidentOut, summary="Show one incident")
-def get_incident(incident_id: int, app: App, _token: Viewer) -> IncidentOut:
+def get_incident(incident_id: IncidentId, app: App, _token: Viewer) -> IncidentOut:
     with session_scope(app.engine) as session:
         rows = session.execute(_incidents().where(Incident.id == incident_id)).all()
         if not rows:
@@ -91,18 +94,22 @@ def _with_events(
     ]
 
 
-class UpdateIn(BaseModel):
+class UpdateIn(Checked):
     """What IT tells the readers: one plain line, and when they will hear more."""
 
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"message"})
     message: str = Field(
         min_length=1, max_length=1000, description="For users: plain words, no jargon."
     )
-    next_update: str = Field("30m", description="When the next update comes, e.g. 30m or 1h.")
+    next_update: str = Field(
+        "30m", max_length=50, description="When the next update comes, e.g. 30m or 1h."
+    )
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(Checked):
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"summary", "what_you_can_do"})
     summary: str = Field(
         min_length=1, max_length=1000, description="What was wrong, in one plain sentence."
     )
@@ -123,7 +130,9 @@ class PostedOut(BaseModel):
     status_code=201,
     summary="Post an update for the readers",
 )
-def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Editor) -> PostedOut:
+def post_incident_update(
+    incident_id: IncidentId, body: UpdateIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         wait = timedelta(seconds=parse_duration(body.next_update))
     except ValueError as exc:
@@ -145,7 +154,9 @@ def post_incident_update(incident_id: int, body: UpdateIn, app: App, _token: Edi
     response_model=PostedOut,
     summary="Resolve: tell readers what was wrong, ask if it works",
 )
-def resolve_incident(incident_id: int, body: ResolveIn, app: App, _token: Editor) -> PostedOut:
+def resolve_incident(
+    incident_id: IncidentId, body: ResolveIn, app: App, _token: Editor
+) -> PostedOut:
     try:
         told = resolve(app.engine, incident_id, summary=body.summary, what_you_can_do=body.what_you_can_do,
                        now=app.clock())  # fmt: skip

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -45,8 +46,10 @@ from monitor.db.models import Audience, Calendar, Delivery, Incident, System
 from monitor.imports import (
     ImportRequest,
     UploadedSource,
+    calendar_name,
     horizon_for,
     import_calendar,
+    name_from_filename,
     parse_upload,
 )
 from monitor.intensity.timeline import FAR_FUTURE
@@ -379,9 +382,10 @@ async def _upload_from(form: FormData, limit: int) -> _Upload:
         raise ValueError(f"the file is larger than the limit of {limit} bytes")
     if not data:
         raise ValueError("choose a calendar file to upload")
-    name = str(form.get("name") or "").strip() or PurePath(filename).stem
+    given = str(form.get("name") or "").strip()
+    name = calendar_name(given) if given else name_from_filename(PurePath(filename).stem)
     zone = str(form.get("timezone") or "").strip() or None
-    source = UploadedSource(name=name[:200], data=data, filename=filename)
+    source = UploadedSource(name=name, data=data, filename=filename[:255])
     carried = base64.b64encode(zlib.compress(data, 9)).decode()
     return _Upload(ImportRequest(source, timezone=zone), carried)
 
@@ -479,10 +483,11 @@ async def calendar_import(request: Request) -> Response:
     except (CalendarError, ValueError, Problem) as exc:
         return _calendars(request, who, status=422, error=_one_line(exc))
     state_of(request).changed()
-    return _see(f"/calendars?imported={quote(upload.request.source.name)}")
+    return _see(f"/calendars?imported={quote(upload.request.source.name, safe='')}")
 
 
-@router.post("/calendars/{name}/delete", response_class=HTMLResponse)
+# {name:path}: the template quotes "/" as %2F, which arrives decoded (see routes_calendars).
+@router.post("/calendars/{name:path}/delete", response_class=HTMLResponse)
 async def calendar_delete(name: str, request: Request) -> Response:
     who = _gate(request, Role.EDITOR)
     if isinstance(who, Response):
@@ -497,7 +502,7 @@ async def calendar_delete(name: str, request: Request) -> Response:
     if calendar is None:
         return _calendars(request, who, status=404, error=f"There is no calendar named “{name}”.")
     state_of(request).changed()
-    return _see(f"/calendars?deleted={quote(name)}")
+    return _see(f"/calendars?deleted={quote(name, safe='')}")
 
 
 # --- notice preview ------------------------------------------------------------------------
@@ -519,11 +524,18 @@ def notice_preview(
                     found.occurrence.start) for found in upcoming]  # fmt: skip
     preview = None
     error = ""
-    if kind and audience:
-        occurrence_id = int(occurrence) if occurrence.isdigit() else None
+    # Not str.isdigit(): it is true for "²", which int() refuses; and no int of 5,000 digits.
+    number = occurrence.isascii() and occurrence.isdecimal() and len(occurrence) <= 20
+    if occurrence and not number:
+        error = f"occurrence: {occurrence[:40]!r} is not an occurrence number"
+    elif kind and audience:
+        occurrence_id = int(occurrence) if number else None
         try:
             body = PreviewIn(kind=kind, audience=audience, occurrence_id=occurrence_id)
             preview = render_preview(state_of(request), body)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            error = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
         except Problem as exc:
             error = _one_line(exc)
     return _render(
