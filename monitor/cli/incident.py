@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import typer
 
-from monitor.cli.common import UsageProblem, now, ready_engine, settings
+from monitor.cli.common import UsageProblem, now, ready_engine, say, settings
 from monitor.intensity.policy import parse_duration
 from notifiers.linter import lint_message
 
@@ -39,7 +39,7 @@ def update(
         )
     except LookupError as exc:
         raise UsageProblem(str(exc)) from None
-    typer.echo(
+    say(
         f"update for incident {incident} queued for {told} recipients; next update promised in {next_update}"
     )
 
@@ -64,12 +64,10 @@ def resolve_(
         )
     except LookupError as exc:
         raise UsageProblem(str(exc)) from None
-    typer.echo(
-        f"incident {incident} resolved; {told} recipients will be asked whether it works for them"
-    )
+    say(f"incident {incident} resolved; {told} recipients will be asked whether it works for them")
 
 
 def _warn(text: str, kind: str) -> None:
     for finding in lint_message(None, text, kind=kind):
         if finding.rule in ("jargon", "apology"):
-            typer.echo(f"warning: {finding.message}", err=True)
+            say(f"warning: {finding.message}", err=True)
