@@ -129,6 +129,8 @@ def _parse(text: str) -> icalendar.Calendar:
         calendar = icalendar.Calendar.from_ical(text)
     except ValueError as exc:
         raise CalendarError(f"not a valid iCalendar file: {exc}") from None
+    except OSError:  # icalendar looks a TZID up as a file: a name too long for a path
+        raise CalendarError("not a valid iCalendar file: a TZID is not a time zone") from None
     if isinstance(calendar, list):  # several VCALENDARs in one file: take the first
         calendar = calendar[0]
     if calendar.name != "VCALENDAR":
@@ -299,7 +301,7 @@ def _zone_key(prop: Any) -> str | None:
     name = WINDOWS_TO_OLSON.get(tzid, tzid)
     try:
         return ZoneInfo(name).key if name else None
-    except (ValueError, KeyError, ZoneInfoNotFoundError):
+    except (ValueError, KeyError, ZoneInfoNotFoundError, OSError):
         return None
 
 
@@ -381,14 +383,14 @@ def _dates_or_floating(component: Event) -> bool:
 def _query(calendar: icalendar.Calendar, masters: dict[str, _Event], source: _Source) -> Any:
     try:
         return recurring_ical_events.of(calendar)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # Overflow: a DURATION past year 9999
         # The library does not say which event; find it by trying each alone.
         for event in masters.values():
             single = icalendar.Calendar()
             single.add_component(event.component)
             try:
                 recurring_ical_events.of(single)
-            except (ValueError, TypeError) as alone:
+            except (ValueError, TypeError, OverflowError) as alone:
                 raise CalendarError(
                     f"cannot expand the recurrence: {alone}",
                     line=source.property_line(event, "RRULE") or None,

@@ -30,7 +30,8 @@ def load_zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``, or a CalendarError naming it."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+        shown = name if len(name) <= 60 else name[:60] + "…"
         raise CalendarError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+            f"unknown time zone {shown!r} (use an IANA name such as Europe/Berlin)"
         ) from None

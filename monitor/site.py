@@ -191,7 +191,7 @@ class AudienceSpec(_Strict):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
@@ -218,7 +218,11 @@ class SiteFile(_Strict):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (
+                ZoneInfoNotFoundError,
+                ValueError,
+                OSError,
+            ):  # OSError: a name too long for a path
                 raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

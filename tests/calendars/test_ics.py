@@ -194,3 +194,20 @@ def test_error_in_the_second_event_names_the_second_event() -> None:
 )
 def test_broken_files_are_refused(data: bytes, fragment: str) -> None:
     assert fragment in str(fails(data))
+
+
+@pytest.mark.parametrize(
+    ("lines", "fragment"),
+    [
+        ((f"DTSTART;TZID={'x' * 100_000}:20261230T090000",), "TZID is not a time zone"),
+        (("DTSTART:20261230T000000Z", "DURATION:P999999999D"), "cannot expand the recurrence"),
+    ],
+    ids=["tzid-too-long-for-a-path", "duration-past-year-9999"],
+)
+def test_values_past_what_python_can_hold_are_refused_clearly(
+    lines: tuple[str, ...], fragment: str
+) -> None:
+    body = "".join(f"{line}\r\n" for line in lines)
+    data = ics(f"BEGIN:VEVENT\r\nUID:big@x\r\nSUMMARY:Close\r\n{body}END:VEVENT\r\n")
+
+    assert fragment in str(fails(data))

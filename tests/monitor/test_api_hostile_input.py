@@ -134,9 +134,10 @@ def finance(**changes: Any) -> dict[str, Any]:
         (finance(contact={"name": "Dana \ud800", "email": "dana@example.com"}), "body.contact.name"),
         (finance(heads_up={"by_category": {"year_end": int(BIG)}}),
          "body.heads_up.by_category.year_end"),
+        (finance(timezone="x" * 100_000), "body.timezone"),
     ],
     ids=["crlf-name", "crlf-email", "escape", "not-an-address", "long-chat", "language",
-         "newline-in-name", "surrogate", "huge-days"],
+         "newline-in-name", "surrogate", "huge-days", "zone-too-long-for-a-path"],
 )  # fmt: skip
 async def test_an_audience_with_bad_text_is_refused_naming_the_field_and_not_stored(
     client: httpx.AsyncClient, editor: dict[str, str], body: dict[str, Any], field: str
@@ -259,6 +260,16 @@ async def test_upload_fields_that_do_not_fit_are_refused(
     response = await upload(client, editor, ics(INVENTORY), name="warehouse", **{field: value})
 
     assert response.status_code == 422 and response.json()["field"] == field
+
+
+async def test_a_time_zone_too_long_for_a_file_name_is_unknown(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    response = await upload(client, editor, ics(INVENTORY), name="w", timezone="x" * 100_000)
+
+    assert response.status_code == 422
+    assert "unknown time zone 'xxxx" in response.json()["detail"]
+    assert len(response.json()["detail"]) < 200
 
 
 # --- encodings, nesting, broken Unicode ----------------------------------------------------
