@@ -23,6 +23,8 @@ def decode_text(data: bytes, *, encoding: str | None = None) -> str:
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
             raise CalendarError(f"bytes that are not {encoding}", line=line) from None
+        except UnicodeError:  # punycode and idna fail without saying where
+            raise CalendarError(f"bytes that are not {encoding}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16")
     try:

@@ -60,8 +60,10 @@ def _first_unwanted(value: Any, *, lines: bool) -> str | None:
         items: Any = value
     elif isinstance(value, dict):
         items = [*value.keys(), *value.values()]
+    elif isinstance(value, BaseModel) and not isinstance(value, Checked):
+        items = list(value.__dict__.values())  # a model from elsewhere (calendars' working days)
     else:
-        return None  # numbers, and nested models (which checked themselves)
+        return None  # numbers, and Checked models, which checked themselves
     return next((found for item in items if (found := _first_unwanted(item, lines=lines))), None)
 
 

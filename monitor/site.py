@@ -29,14 +29,21 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
 from calendars.workdays import public_holidays
 from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
 from monitor.checks.specs import CheckSpec, technical_name
-from monitor.fields import STORED, Checked, Email, Language, at_most
+from monitor.fields import STORED, Checked, Email, Language, at_most, is_stored
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
 from monitor.intensity.ramps import DEFAULT_RAMP, DEFAULT_RAMPS, Ramp
 from monitor.intensity.timeline import RampRules
@@ -193,6 +200,15 @@ class AudienceSpec(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _known_holidays(
+        cls, value: WorkingDaysSpec | None, info: ValidationInfo
+    ) -> WorkingDaysSpec | None:
+        if value is not None and not is_stored(info):
+            value.working_days([HOLIDAY_PROBE_YEAR])  # any year tells whether the country exists
         return value
 
     @field_validator("channels")

@@ -86,3 +86,11 @@ def test_text_encodings_are_known_by_their_canonical_names() -> None:
 
     assert text_encoding("Latin-1") == "iso8859-1"
     assert text_encoding("utf" + "-" * 40 + "8") == "utf-8"  # fits the stored column
+
+
+@pytest.mark.parametrize("encoding", ["punycode", "idna"])
+def test_bytes_a_text_encoding_cannot_read_are_refused_even_without_a_position(
+    encoding: str,
+) -> None:
+    with pytest.raises(CalendarError, match=f"bytes that are not {encoding}"):
+        decode_text(b"BEGIN:VCALENDAR\r\nSUMMARY:\xff::\r\n", encoding=encoding)

@@ -135,9 +135,13 @@ def finance(**changes: Any) -> dict[str, Any]:
         (finance(heads_up={"by_category": {"year_end": int(BIG)}}),
          "body.heads_up.by_category.year_end"),
         (finance(timezone="x" * 100_000), "body.timezone"),
+        (finance(working_days={"country": "XX"}), "body.working_days"),
+        (finance(working_days={"country": "\ud800"}), "body.working_days"),
+        (finance(heads_up={"by_category": {"\ud800": 1}}), "body.heads_up.by_category"),
     ],
     ids=["crlf-name", "crlf-email", "escape", "not-an-address", "long-chat", "language",
-         "newline-in-name", "surrogate", "huge-days", "zone-too-long-for-a-path"],
+         "newline-in-name", "surrogate", "huge-days", "zone-too-long-for-a-path",
+         "unknown-country", "surrogate-in-working-days", "surrogate-key"],
 )  # fmt: skip
 async def test_an_audience_with_bad_text_is_refused_naming_the_field_and_not_stored(
     client: httpx.AsyncClient, editor: dict[str, str], body: dict[str, Any], field: str
