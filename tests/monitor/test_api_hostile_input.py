@@ -447,3 +447,15 @@ async def test_an_update_promising_the_next_one_in_a_thousand_years_is_422(
     )
 
     assert response.status_code == 422 and response.json()["field"] == "next_update"
+
+
+async def test_the_message_is_our_sentence_without_pydantics_wrapping(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    response = await client.post("/api/v1/audiences", headers=editor, json=finance(language="zz"))
+
+    assert response.json()["detail"] == (
+        "body.language: unknown language 'zz': use a language code Babel knows, "
+        "such as en, de, fr or de-CH"
+    )
+    assert response.json()["errors"][0]["message"].startswith("unknown language")
