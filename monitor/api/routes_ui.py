@@ -27,6 +27,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from calendars import CalendarError, Level, ParsedCalendar
+from calendars.text import unwanted_in
 from monitor.api.problems import Problem
 from monitor.api.routes_notices import render_preview
 from monitor.api.schemas_notices import PREVIEW_KINDS, PreviewIn
@@ -382,6 +383,9 @@ async def _upload_from(form: FormData, limit: int) -> _Upload:
         raise ValueError(f"the file is larger than the limit of {limit} bytes")
     if not data:
         raise ValueError("choose a calendar file to upload")
+    found = unwanted_in(filename)
+    if found:
+        raise ValueError(f"the file's name contains a control character ({found})")
     given = str(form.get("name") or "").strip()
     name = calendar_name(given) if given else name_from_filename(PurePath(filename).stem)
     zone = str(form.get("timezone") or "").strip() or None

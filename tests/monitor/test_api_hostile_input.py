@@ -459,3 +459,22 @@ async def test_the_message_is_our_sentence_without_pydantics_wrapping(
         "such as en, de, fr or de-CH"
     )
     assert response.json()["errors"][0]["message"].startswith("unknown language")
+
+
+async def test_a_file_name_with_a_control_character_is_refused(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    # Written by hand: httpx would percent-encode the ESC in the file's name.
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="x\x1b[2J.ics"\r\n'
+        b"Content-Type: text/calendar\r\n\r\n" + ics(INVENTORY) + b"\r\n--b--\r\n"
+    )
+
+    response = await client.post(
+        "/api/v1/calendars",
+        headers={**editor, "Content-Type": "multipart/form-data; boundary=b"},
+        content=body,
+    )
+
+    assert response.status_code == 422 and response.json()["field"] == "file"
+    assert await names(client, editor) == []

@@ -240,8 +240,8 @@ async def test_the_stylesheet_is_served_with_caching(client: httpx.AsyncClient) 
 
 
 async def test_the_notice_preview_answers_odd_occurrence_numbers_with_a_message(
-    client, editor: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
     await _signed_in(client, editor)
     for occurrence, says in (("²", "is not an occurrence number"), ("9" * 5000, "is not an occurrence number"),
                              ("99999999999999999999", "less than or equal to")):  # fmt: skip
@@ -254,17 +254,30 @@ async def test_the_notice_preview_answers_odd_occurrence_numbers_with_a_message(
 
 
 async def test_a_calendar_name_that_is_not_a_slug_is_refused_on_the_page(
-    client, editor: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
     csrf = await _signed_in(client, editor)
     files = {"file": ("x.ics", FIXTURE.read_bytes(), "text/calendar")}
+    # Written by hand: httpx would percent-encode the BEL in the file's name.
+    bell = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x\x07.ics"\r\n'
+        b"Content-Type: text/calendar\r\n\r\n" + FIXTURE.read_bytes() + b"\r\n--b--\r\n"
+    )  # fmt: skip
 
     answer = await client.post(
         "/calendars/preview", data={"csrf": csrf, "name": "a/../b"}, files=files
     )
+    named = await client.post(
+        "/calendars/preview",
+        content=bell,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
 
     assert answer.status_code == 422
     assert "cannot name a calendar" in answer.text
+    assert named.status_code == 422
+    assert "contains a control character (U+0007)" in named.text
 
 
 def test_deleting_a_calendar_named_like_a_path_deletes_only_it(page, server: Server) -> None:  # type: ignore[no-untyped-def]
