@@ -56,6 +56,14 @@ def json_text(document: Any) -> str:
     return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
+def check_id(option: str, value: int | None) -> None:
+    """An id the database can hold (1 to 2**63 - 1), or a UsageProblem naming the option."""
+    from monitor.fields import LARGEST_ID
+
+    if value is not None and not 1 <= value <= LARGEST_ID:
+        raise UsageProblem(f"{option}: {value} is not an id (1 to {LARGEST_ID})")
+
+
 def settings() -> Settings:
     """The settings from the environment; a bad value is a UsageProblem naming the variable."""
     from pydantic import ValidationError

@@ -12,6 +12,7 @@ import typer
 from calendars.options import load_zone
 from monitor.cli.common import (
     UsageProblem,
+    check_id,
     instant,
     json_text,
     now,
@@ -102,6 +103,7 @@ def preview(
         raise UsageProblem(
             f"kind must be one of {', '.join(PLANNED_KINDS)} (incident notices come from incidents)"
         )
+    check_id("--occurrence", occurrence)
     from sqlalchemy import select
 
     from monitor.db.engine import session_scope
