@@ -29,7 +29,10 @@ from pydantic import AfterValidator, BaseModel, ValidationInfo, field_validator
 from calendars.text import unwanted_in
 
 STORED: dict[str, Any] = {"stored": True}
-LARGEST_ID = 2**63 - 1  # the largest integer a database column holds (SQLite, PostgreSQL bigint)
+# Ids are INTEGER columns: PostgreSQL's hold 32 bits (a larger value in a query fails with
+# "integer out of range"), SQLite's 64. Offsets and limits are bigint in both.
+LARGEST_ID = 2**31 - 1
+LARGEST_OFFSET = 2**63 - 1
 
 
 def is_stored(info: ValidationInfo) -> bool:

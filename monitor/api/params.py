@@ -1,8 +1,9 @@
 """Checks on query parameters shared by several routes.
 
 Times and numbers are bounded before they reach Python's datetime arithmetic or
-the database: year 9999 plus a 60-day span is past ``datetime.max``, and an id
-past 64 bits is more than any column holds. Out of bounds is a 422 naming the
+the database: year 9999 plus a 60-day span is past ``datetime.max``, an id past
+32 bits more than PostgreSQL's INTEGER columns hold, an offset past 64 bits more
+than any. Out of bounds is a 422 naming the
 parameter, never a 500.
 """
 
@@ -14,12 +15,12 @@ from typing import Annotated
 from fastapi import Query
 
 from monitor.api.problems import Problem
-from monitor.fields import LARGEST_ID
+from monitor.fields import LARGEST_OFFSET
 
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
-Offset = Annotated[int, Query(ge=0, le=LARGEST_ID, description="Skip this many.")]
+Offset = Annotated[int, Query(ge=0, le=LARGEST_OFFSET, description="Skip this many.")]
 
 
 def require_instant(label: str, value: datetime | None) -> None:

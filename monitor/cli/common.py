@@ -57,7 +57,7 @@ def json_text(document: Any) -> str:
 
 
 def check_id(option: str, value: int | None) -> None:
-    """An id the database can hold (1 to 2**63 - 1), or a UsageProblem naming the option."""
+    """An id the database can hold (1 to 2**31 - 1), or a UsageProblem naming the option."""
     from monitor.fields import LARGEST_ID
 
     if value is not None and not 1 <= value <= LARGEST_ID:

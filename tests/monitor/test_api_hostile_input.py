@@ -478,3 +478,17 @@ async def test_a_file_name_with_a_control_character_is_refused(
 
     assert response.status_code == 422 and response.json()["field"] == "file"
     assert await names(client, editor) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/v1/incidents/3000000000", 422), ("/api/v1/feedback?occurrence_id=3000000000", 422),
+     (f"/api/v1/incidents/{2**31 - 1}", 404), ("/api/v1/occurrences?offset=3000000000", 200),
+     (f"/api/v1/deliveries?offset={2**63 - 1}", 200)],
+)  # fmt: skip
+async def test_ids_are_bounded_by_postgresqls_integer_columns_and_offsets_by_bigint(
+    client: httpx.AsyncClient, viewer: dict[str, str], path: str, status: int
+) -> None:
+    response = await client.get(path, headers=viewer)
+
+    assert response.status_code == status, response.text
