@@ -25,6 +25,7 @@ from monitor.api import (
 )
 from monitor.api.background import background_work
 from monitor.api.limits import BodySizeLimit
+from monitor.api.nul import NoNulInUrl
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -96,6 +97,7 @@ def create_app(
     attach(app, state)
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(NoNulInUrl)
     for module in (
         routes_calendars,
         routes_periods,

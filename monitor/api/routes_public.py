@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from calendars.text import without_unwanted
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
@@ -69,7 +70,8 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
     rating_value = (
         int(rating) if isinstance(rating, str) and rating in {"1", "2", "3", "4", "5"} else None
     )
-    comment = str(form.get("comment") or "")[:2000]
+    # Free text, but no control characters: a NUL, for one, PostgreSQL cannot store.
+    comment = without_unwanted(str(form.get("comment") or ""), lines=True)[:2000]
     contact = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
     state_of(request).metrics.feedback.labels(answer).inc()
     return _page(request, "feedback", answer=answer, done=True, contact_name=contact)

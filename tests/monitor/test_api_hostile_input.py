@@ -492,3 +492,19 @@ async def test_ids_are_bounded_by_postgresqls_integer_columns_and_offsets_by_big
     response = await client.get(path, headers=viewer)
 
     assert response.status_code == status, response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/periods?calendar=%00", "/api/v1/calendars/a%00b", "/api/v1/incidents?system=%00",
+     "/api/v1/audiences/a%00b/feed-link", "/calendar.ics?audience=%00&sig=x",
+     "/api/v1/templates/heads_up/en?audience=%00"],
+)  # fmt: skip
+async def test_a_nul_in_the_address_is_400_before_it_reaches_the_database(
+    client: httpx.AsyncClient, editor: dict[str, str], path: str
+) -> None:
+    response = await client.get(path, headers=editor)
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "NUL" in response.json()["detail"]

@@ -79,6 +79,8 @@ def deep(levels: int) -> str:
 ICS = ics(INVENTORY)
 HOSTILE: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", f"/api/v1/occurrences?offset={BIG}", {}),
+    ("GET", "/api/v1/periods?calendar=%00", {}),
+    ("DELETE", "/api/v1/calendars/%00", {}),
     ("GET", f"/api/v1/deliveries?offset={BIG}", {}),
     ("GET", f"/api/v1/feedback?occurrence_id={BIG}", {}),
     ("GET", f"/api/v1/incidents/{BIG}", {}),

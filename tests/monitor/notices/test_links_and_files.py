@@ -191,3 +191,23 @@ async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Sett
     token = preview.unsubscribe_url.rsplit("/", 1)[1]
     with pytest.raises(BadLink):
         real.read_unsubscribe(token)
+
+
+async def test_a_comment_loses_control_characters_a_nul_included(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    await send_heads_up(engine, settings)
+    with session_scope(engine) as session:
+        key = session.execute(
+            select(Delivery.dedupe_key).where(Delivery.status == "sent")
+        ).scalar_one()
+    link = Links(settings.signing_key(), settings.public_url).feedback(key, "problem")
+
+    answered = await client.post(
+        path_of(link), data={"answer": "problem", "comment": "Hängt\x00 immer\x07 noch.\nSeit 9."}
+    )
+
+    assert answered.status_code == 200  # on PostgreSQL a NUL would fail the insert
+    with session_scope(engine) as session:
+        (feedback,) = session.execute(select(Feedback)).scalars().all()
+    assert feedback.comment == "Hängt immer noch.\nSeit 9."
