@@ -5,7 +5,8 @@ need not remember it:
 
 - Unwanted characters (control characters, bidirectional overrides, lone
   surrogates: see :mod:`calendars.text`) are removed from titles, keys,
-  descriptions and system and audience names, with one warning that says how
+  descriptions, system and audience names and the warnings that quote them
+  (a NUL, for one, no PostgreSQL column holds), with one warning that says how
   many were cleaned and where the first was. Exports carry such characters by
   accident (a vertical tab from a spreadsheet cell); refusing a year of
   periods for one would help nobody, and storing them would ring terminals and
@@ -51,6 +52,8 @@ def tidy(parsed: ParsedCalendar) -> ParsedCalendar:
         if tidied_occurrence != occurrence and first is None:
             first = titles.get(occurrence.period_key)
         occurrences.append(tidied_occurrence)
+    # Warnings quote titles and UIDs as the parsers read them.
+    parsed.warnings = [_warning(warning) for warning in parsed.warnings]
     if first is not None:
         parsed.warnings.append(SourceWarning(
             "control characters removed from titles, identities or names",
@@ -58,6 +61,13 @@ def tidy(parsed: ParsedCalendar) -> ParsedCalendar:
         ))  # fmt: skip
     parsed.periods, parsed.occurrences = cleaned, occurrences
     return parsed
+
+
+def _warning(warning: SourceWarning) -> SourceWarning:
+    if unwanted_in(warning.message) is None and unwanted_in(warning.event or "") is None:
+        return warning
+    event = without_unwanted(warning.event) if warning.event else warning.event
+    return replace(warning, message=without_unwanted(warning.message), event=event)
 
 
 def _period(period: PeriodDraft) -> PeriodDraft:

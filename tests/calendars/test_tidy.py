@@ -10,6 +10,7 @@ import pytest
 from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.load import load_calendar
 from calendars.options import ParseOptions
+from calendars.text import unwanted_in
 from tests.monitor.samples import event, ics
 
 HORIZON = Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC))
@@ -56,6 +57,7 @@ def test_control_characters_are_removed_with_a_warning_naming_the_line(
     assert parsed.occurrences and all(o.period_key == period.key for o in parsed.occurrences)
     (warning,) = [w for w in parsed.warnings if "control characters" in w.message]
     assert warning.line == line
+    assert all(unwanted_in(str(w)) is None for w in parsed.warnings)  # they quote titles
 
 
 def test_a_clean_calendar_gets_no_warning_and_the_same_values() -> None:

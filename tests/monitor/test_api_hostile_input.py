@@ -508,3 +508,36 @@ async def test_a_nul_in_the_address_is_400_before_it_reaches_the_database(
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
     assert "NUL" in response.json()["detail"]
+
+
+NUL_ICS = ics(
+    event("nul\x00@acme", "Inventur\x00 M\u00fcnchen", "20261230", "20261231",
+          "DESCRIPTION:zwei\x00", "LOCATION:Lager\x00", "CATEGORIES:x\x00y",
+          "X-CLOSEWATCH-SYSTEMS:wms\x00", "RRULE:FREQ=YEARLY;COUNT=2")
+).decode()  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "filename"),
+    [
+        (NUL_ICS.encode("utf-16"), None, "nul.ics"),
+        (NUL_ICS.encode("latin-1"), "latin-1", "nul.ics"),
+        ("title,start,systems,description\nClose\x00,2026-12-30,wms\x00,x\x00\n".encode("utf-16"),
+         None, "nul.csv"),
+    ],
+    ids=["utf-16", "latin-1", "csv-utf-16"],
+)  # fmt: skip
+async def test_a_nul_inside_a_calendar_is_cleaned_and_never_reaches_the_database(
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    data: bytes,
+    encoding: str | None,
+    filename: str,
+) -> None:
+    fields = {"encoding": encoding} if encoding else {}
+    response = await upload(client, editor, data, name="nul", filename=filename, **fields)
+
+    assert response.status_code == 201, response.text
+    periods = await client.get("/api/v1/periods", headers=editor)
+    assert "\\u0000" not in periods.text and "\\u0000" not in response.text
+    assert any("control characters removed" in w for w in response.json()["warnings"])
