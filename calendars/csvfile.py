@@ -46,6 +46,7 @@ REQUIRED = ("title", "start")
 ALIASES = {"summary": "title", "time_zone": "timezone", "zone": "timezone", "tz": "timezone",
            "system": "systems", "audience": "audiences"}  # fmt: skip
 ONE_OFF = "once"
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # a business calendar's dates, with room either side
 
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _DATE_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
@@ -233,6 +234,15 @@ def _when(row: _Row, column: str) -> date | datetime:
     text = row.get(column)
     if not text:
         raise CalendarError(f"{column} is empty", line=row.line)
+    when = _parsed(row, column, text)
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:  # past 9999 the day after overflows
+        raise CalendarError(
+            f"{column} {text!r} is out of range: years {FIRST_YEAR} to {LAST_YEAR}", line=row.line
+        )
+    return when
+
+
+def _parsed(row: _Row, column: str, text: str) -> date | datetime:
     try:
         if match := _DATE_ISO.match(text):
             return date(*(int(part) for part in match.groups()))

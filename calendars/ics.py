@@ -32,7 +32,7 @@ from calendars.errors import CalendarError
 from calendars.ics_quirks import match_until_to_start, one_calendar, parse_components
 from calendars.ics_zones import own_zones, tzid_that_cannot_be_looked_up, vendor_zone, zone_times
 from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, SourceWarning
-from calendars.options import ParseOptions, load_zone
+from calendars.options import ParseOptions, load_zone, shown_zone
 from calendars.series import (
     CannotExpand,
     Reader,
@@ -155,7 +155,8 @@ def _parse(text: str, source: _Source) -> tuple[icalendar.Calendar, SourceWarnin
     except OSError:
         line, tzid = tzid_that_cannot_be_looked_up(source.lines) or (None, "")
         raise CalendarError(
-            f"unknown time zone {tzid!r} (use an IANA name such as Europe/Berlin)", line=line
+            f"unknown time zone {shown_zone(tzid)!r} (use an IANA name such as Europe/Berlin)",
+            line=line,
         ) from None
     if not parts:
         raise CalendarError("not a valid iCalendar file: it ends inside a component (no END)")
@@ -245,7 +246,7 @@ def _check_zone(prop: Any, name: str, fail: Any) -> None:
     tzid = prop.params.get("TZID")
     value = getattr(prop, "dt", None)
     if tzid and isinstance(value, datetime) and value.tzinfo is None:
-        raise fail(f"unknown time zone {tzid!r} and no VTIMEZONE defines it", name)
+        raise fail(f"unknown time zone {shown_zone(tzid)!r} and no VTIMEZONE defines it", name)
 
 
 def _naive(value: date | datetime) -> bool:
@@ -428,14 +429,14 @@ def _dates_or_floating(component: Event) -> bool:
 def _query(calendar: icalendar.Calendar, masters: dict[str, _Event], source: _Source) -> Any:
     try:
         return recurring_ical_events.of(calendar)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:  # Overflow: a DURATION past year 9999
         # The library does not say which event; find it by trying each alone.
         for event in masters.values():
             single = icalendar.Calendar()
             single.add_component(event.component)
             try:
                 recurring_ical_events.of(single)
-            except (ValueError, TypeError) as alone:
+            except (ValueError, TypeError, OverflowError) as alone:
                 raise CalendarError(
                     f"cannot expand the recurrence: {alone}",
                     line=source.property_line(event, "RRULE") or None,

@@ -9,6 +9,7 @@ from calendars.decode import decode_text
 from calendars.errors import CalendarError
 from calendars.model import ParsedCalendar
 from calendars.options import ParseOptions
+from calendars.tidy import tidy
 
 FORMATS = ("ics", "csv", "rules")
 # How an iCalendar file starts; some exporters leave out the VCALENDAR around the events.
@@ -64,14 +65,15 @@ def load_calendar(
     format: str | None = None,
     encoding: str | None = None,
 ) -> ParsedCalendar:
-    """Parse and expand ``data``; every problem is a CalendarError naming ``source``."""
+    """Parse and expand ``data``, then :func:`~calendars.tidy.tidy` the result; every
+    problem is a CalendarError naming ``source``."""
     options = options or ParseOptions()
     try:
         text = decode_text(data, encoding=encoding)
         kind = format or detect_format(text, source)
         if kind not in FORMATS:
             raise CalendarError(f"unknown format {kind!r} (expected one of {', '.join(FORMATS)})")
-        return _PARSERS[kind](text, options)
+        return tidy(_PARSERS[kind](text, options))
     except CalendarError as error:
         raise error.located(source) from None
 

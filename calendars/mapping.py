@@ -18,6 +18,7 @@ from typing import Any
 
 from calendars.classify import DEFAULT_RULES, MappingRule
 from calendars.errors import CalendarError
+from calendars.tidy import NAME_LENGTH
 from calendars.yamldoc import DocumentError, load_data
 
 _KEYS = {"name", "pattern", "fields", "category", "level", "systems", "audiences"}
@@ -48,9 +49,12 @@ def _rule(index: int, entry: Any) -> MappingRule:
     missing = {"pattern", "category"} - set(entry)
     if missing:
         raise CalendarError(f"missing {', '.join(sorted(missing))}", event=where)
+    name = str(entry.get("name") or "")
+    if len(name) > NAME_LENGTH:
+        raise CalendarError(f"name is {len(name):,} characters long; at most {NAME_LENGTH} fit", event=where)  # fmt: skip
     try:
         return MappingRule.build(
-            str(entry.get("name") or entry["pattern"]),
+            name or str(entry["pattern"])[:NAME_LENGTH],
             str(entry["pattern"]),
             str(entry["category"]),
             level=entry.get("level"),

@@ -49,7 +49,12 @@ def load_zone(name: str) -> ZoneInfo:
     """The IANA zone ``name``, or a CalendarError naming it."""
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "America"
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
         raise CalendarError(
-            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+            f"unknown time zone {shown_zone(name)!r} (use an IANA name such as Europe/Berlin)"
         ) from None
+
+
+def shown_zone(name: str) -> str:
+    """A zone name as an error quotes it: whole, or its first 60 characters."""
+    return name if len(name) <= 60 else name[:60] + "…"

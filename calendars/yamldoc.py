@@ -18,15 +18,18 @@ shared check defaults, stay far below that.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
+
+if TYPE_CHECKING:  # only for annotations: reading a mapping file needs no pydantic
+    from pydantic import ValidationError
 
 Path = tuple[str | int, ...]
-
 MAX_ALIAS_EXPANSION = 100_000  # values that aliases may add to a document, in all
-MAX_DEPTH = 100  # levels of nesting; a calendar or site file needs fewer than ten
+# Levels of nesting: a calendar or site file needs fewer than ten, and the composer
+# recurses once per level.
+MAX_DEPTH = 64
 
 
 class DocumentError(ValueError):

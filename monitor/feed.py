@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from calendars import Level
+from calendars.text import without_unwanted
 
 CALENDAR_NAME = "closewatch critical periods"
 PRODID = "-//closewatch//critical periods//EN"
@@ -103,7 +104,9 @@ def _event(item: FeedEvent, zone: ZoneInfo, plain_names: Mapping[str, str], now:
     else:
         event.add("DTSTART", item.start.astimezone(UTC))
         event.add("DTEND", item.end.astimezone(UTC))
-    event.add("SUMMARY", item.title)
+    # Parsing removes control characters from titles; one stored before that must not
+    # reach the calendar programs that show this feed either.
+    event.add("SUMMARY", without_unwanted(item.title))
     event.add("CATEGORIES", [item.category])
     event.add("DESCRIPTION", describe(item.systems, plain_names))
     event.add("TRANSP", "TRANSPARENT")  # a closing period does not make anyone busy

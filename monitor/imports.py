@@ -17,13 +17,16 @@ something is stored, so ``closewatch calendar preview`` starts fast.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.classify import DEFAULT_RULES
+from calendars.decode import text_encoding
 from calendars.load import load_calendar
 from calendars.mapping import parse_mapping
 from calendars.options import ParseOptions, load_zone
@@ -34,6 +37,29 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
 
 T = TypeVar("T")
+
+
+# A calendar's name travels in URLs and file names: a slug. Starting with a letter or
+# digit rules out ".", ".." and names that look like options.
+CALENDAR_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def calendar_name(name: str) -> str:
+    """``name`` if it can name a calendar; ValueError saying what a name may be."""
+    if CALENDAR_NAME.fullmatch(name):
+        return name
+    shown = name if len(name) <= 60 else name[:60] + "…"
+    raise ValueError(
+        f"{shown!r} cannot name a calendar: use up to 200 letters, digits, '-', '_' and '.', "
+        "starting with a letter or digit (e.g. finance-2026)"
+    )
+
+
+def name_from_filename(stem: str) -> str:
+    """A calendar name made from a file's name: "Closing 2026 (final)" -> "Closing-2026-final"."""
+    ascii = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()  # Ä -> A
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii).strip("-._")[:200].rstrip("-._")
+    return slug or "calendar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +150,15 @@ def parse_upload(settings: Settings, request: ImportRequest, *, horizon: Horizon
 def import_calendar(
     engine: Engine, settings: Settings, request: ImportRequest, *, now: datetime
 ) -> Imported:
-    """Parse, then store in one transaction, in a worker: a failed parse stores nothing."""
+    """Parse, then store in one transaction, in a worker: a failed parse stores nothing.
+
+    ValueError for a name that cannot name a calendar (callers check it first, to
+    name the field or option it came from).
+    """
+    calendar_name(request.source.name)
+    if request.source.encoding:  # kept by its canonical name, which fits its column
+        source = replace(request.source, encoding=text_encoding(request.source.encoding))
+        request = replace(request, source=source)
     job = ReadJob(request, Reading.of(settings, horizon_for(settings, now)))
     return in_worker(settings, job.source_name, store_upload, job, database_url(engine), now)
 

@@ -26,16 +26,24 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
 from calendars.workdays import public_holidays
 from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
 from monitor.checks.specs import CheckSpec, technical_name
+from monitor.fields import STORED, Checked, Email, Language, at_most, is_stored
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
 from monitor.intensity.ramps import DEFAULT_RAMP, DEFAULT_RAMPS, Ramp
 from monitor.intensity.timeline import RampRules
@@ -44,7 +52,7 @@ LEVEL_NAMES = tuple(level.label for level in Level)
 HOLIDAY_PROBE_YEAR = 2026
 
 
-class _Strict(BaseModel):
+class _Strict(Checked):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -97,9 +105,11 @@ class RampSpec(_Strict):
 
 
 class SystemSpec(_Strict):
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"description"})
+
     name: str = Field(max_length=200)
     plain_name: str = Field(min_length=1, max_length=200, description="What users call it.")
-    owner_team: str = ""
+    owner_team: Annotated[str, at_most(200)] = ""
     description: str = ""
     policy: PolicyOverride | None = None
     checks: tuple[CheckSpec, ...] = ()
@@ -115,15 +125,15 @@ class Contact(_Strict):
     """The IT person who signs an audience's notices and answers them."""
 
     name: str = Field(min_length=1, max_length=200)
-    email: str = ""
-    phone: str = ""
-    chat: str = ""
+    email: Annotated[Email, at_most(320)] = ""
+    phone: Annotated[str, at_most(100)] = ""
+    chat: Annotated[str, at_most(500)] = ""
 
 
 class Member(_Strict):
     name: str = Field(min_length=1, max_length=200)
-    email: str = ""
-    chat: str = Field(
+    email: Annotated[Email, at_most(320)] = ""
+    chat: Annotated[str, at_most(500)] = Field(
         "", description="An Apprise URL that reaches this person, e.g. a Teams or Matrix hook."
     )
 
@@ -141,7 +151,16 @@ class QuietHours(_Strict):
 
 class HeadsUp(_Strict):
     working_days_before: int = Field(2, ge=0, le=20)
-    by_category: dict[str, int] = Field(default_factory=dict)
+    by_category: dict[str, Annotated[int, Field(ge=0, le=20)]] = Field(default_factory=dict)
+
+    @field_validator("by_category")
+    @classmethod
+    def _known_categories(cls, value: dict[str, int]) -> dict[str, int]:
+        known = {category.value for category in Category}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown category {unknown[0]!r} (expected one of {', '.join(sorted(known))})")  # fmt: skip
+        return value
 
 
 class Concerns(_Strict):
@@ -154,7 +173,7 @@ class Concerns(_Strict):
 class AudienceSpec(_Strict):
     name: str = Field(max_length=200)
     timezone: str
-    language: str = Field("en", pattern=r"^[a-z]{2}(_[A-Z]{2})?$")
+    language: Language = Field("en", description="A language Babel knows: en, de, fr, de-CH ...")
     local_time: str = Field(
         "09:00", pattern=_CLOCK, description="When planned notices go out, local."
     )
@@ -179,8 +198,17 @@ class AudienceSpec(_Strict):
     def _zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
             raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("working_days")
+    @classmethod
+    def _known_holidays(
+        cls, value: WorkingDaysSpec | None, info: ValidationInfo
+    ) -> WorkingDaysSpec | None:
+        if value is not None and not is_stored(info):
+            value.working_days([HOLIDAY_PROBE_YEAR])  # any year tells whether the country exists
         return value
 
     @field_validator("channels")
@@ -206,7 +234,11 @@ class SiteFile(_Strict):
         if value is not None:
             try:
                 ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
+            except (
+                ZoneInfoNotFoundError,
+                ValueError,
+                OSError,
+            ):  # OSError: a name too long for a path
                 raise ValueError(f"unknown time zone {value!r}") from None
         return value
 
@@ -237,7 +269,8 @@ class Site:
         """The site policy with a system's own overrides (as stored: a PolicyOverride's fields)."""
         if not overrides:
             return dict(self.policy)
-        return combine(self.policy, PolicyOverride.model_validate(overrides).by_level())
+        stored = PolicyOverride.model_validate(overrides, context=STORED)
+        return combine(self.policy, stored.by_level())
 
     def ramp_rules(self, years: range) -> RampRules:
         workdays = self.spec.working_days.working_days(years)

@@ -2,6 +2,13 @@
 
 The Message-ID comes from the dedupe key alone, so a notice sent again after a
 crash carries the same Message-ID and mail clients show it once.
+
+Names and addresses are data, never headers: they are checked where they enter
+closewatch, and here once more, because a row stored before those checks (or a
+bug) must not be able to end the ``To:`` line and start a ``Bcc:`` of its own. A
+name or address with a control character, or an address that is not ASCII, is
+a permanent :class:`DeliveryError` naming the field; the subject loses its
+control characters, as it is ours (rendered from a template).
 """
 
 from __future__ import annotations
@@ -9,15 +16,19 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import re
 from email import quoprimime
 from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from notifiers.channels.base import DeliveryError
 from notifiers.message import Message
 
 # Headers and parts are quoted-printable so no server needs 8BITMIME.
 CRLF = "\r\n"
+# CR and LF would end a header line; no other control character belongs in one either.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def dedupe_digest(dedupe_key: str) -> str:
@@ -44,6 +55,7 @@ def email_bytes(
     is six times cheaper. The boundary comes from the dedupe key and starts with
     ``=_``, which quoted-printable never produces, so it cannot occur in a part.
     """
+    _refuse_unsafe(message, sender)
     display = f"{message.sender_name} via closewatch" if message.sender_name else None
     headers = [
         ("From", formataddr((display, sender)) if display else sender),
@@ -75,6 +87,28 @@ def email_bytes(
     return (head + body).encode("ascii")
 
 
+def _refuse_unsafe(message: Message, sender: str) -> None:
+    """A permanent DeliveryError if a name or address could break out of its header."""
+    addresses = (
+        message.recipient_address, sender, message.reply_to or "", message.unsubscribe_url or "",
+    )  # fmt: skip
+    names = (message.recipient_name, message.sender_name or "")
+    if "".join(addresses).isascii() and "".join((*addresses, *names)).isprintable():
+        return  # the common case, quickly: this runs for every recipient
+    labels = ("recipient address", "sender address", "reply-to address", "unsubscribe link")
+    named = (("recipient name", names[0]), ("sender name", names[1]))
+    for label, value in (*zip(labels, addresses, strict=True), *named):
+        found = _CONTROL.search(value)
+        if found is not None:
+            raise DeliveryError(
+                f"not sent: the {label} holds a control character "
+                f"(U+{ord(found.group()):04X}), which would break the email's headers",
+                permanent=True,
+            )
+        if label in labels and not value.isascii():
+            raise DeliveryError(f"not sent: the {label} {value!r} is not ASCII", permanent=True)
+
+
 def build_email(
     message: Message,
     *,
@@ -96,7 +130,9 @@ def _part(content_type: str, content: str) -> str:
 
 def _header(value: str) -> str:
     """ASCII as it is; anything else encoded (RFC 2047) so every server can carry it."""
-    value = " ".join(value.split())  # one line: a header cannot hold a line break
+    if not value.isprintable():  # one line, no control characters
+        value = _CONTROL.sub(" ", value)
+    value = " ".join(value.split())
     return value if value.isascii() else Header(value, "utf-8").encode(linesep=CRLF)
 
 

@@ -49,7 +49,8 @@ The context (plain dicts, lists, strings and aware UTC datetimes):
 - ``links``: ``feedback_sorted``, ``feedback_problem``, ``feedback_rating``,
   ``unsubscribe``, ``report_problem``, ``status_page`` (empty when not offered)
 
-Filters, in the reader's zone and language: ``date`` ("Friday, 27 November" /
+Filters, in the reader's zone and language (or in English when the reader's
+language has no templates: see :mod:`notifiers.languages`): ``date`` ("Friday, 27 November" /
 "Freitag, 27. November"), ``time`` ("14:30"), ``datetime`` (both),
 ``weekday``, ``until`` (the last day of an exclusive end: an end at local
 midnight shows the day before, otherwise the day and the time), ``minutes``
@@ -79,6 +80,11 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import SecurityError
 
 from notifiers.kinds import KINDS
+from notifiers.languages import (
+    FALLBACK_LANGUAGE,
+    babel_locale,
+    template_language,
+)
 from notifiers.paths import templates_dir
 from notifiers.sandbox import BoundedSandbox, RenderLimit, budget, render_within_budget
 
@@ -97,7 +103,6 @@ __all__ = [
 ]
 
 PARTS = ("subject", "text", "html")
-FALLBACK_LANGUAGE = "en"
 _FILES = {"subject": "subject.txt", "text": "text.txt", "html": "html.html"}
 LAYOUTS = frozenset({"layout.html"})  # the shipped files an override may extend
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9_]+$")
@@ -153,23 +158,15 @@ class TemplateMissing(LookupError):
 # --- filters -------------------------------------------------------------------------------
 
 _DATE_PATTERNS = {"en": "EEEE, d MMMM", "de": "EEEE, d. MMMM"}
-# Bare "en" formats lists and numbers the British way ("A, B and C"); "en-US" is American.
-_DEFAULT_LOCALES = {"en": "en_GB"}
-
-
-def template_language(language: str) -> str:
-    """The template folder for a reader's language: "de-CH" -> "de"."""
-    return re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower() or FALLBACK_LANGUAGE
-
-
-def _babel_locale(language: str) -> str:
-    code = language.strip().replace("-", "_") or FALLBACK_LANGUAGE
-    return _DEFAULT_LOCALES.get(code, code)
+# Set by render when the reader's language has no templates: the filters then format in
+# the language the templates are written in (see notifiers.languages).
+FORMAT_LANGUAGE = "_format_language"
 
 
 def _reader(ctx: jinja2.runtime.Context) -> tuple[ZoneInfo, str]:
     reader = ctx.get("reader") or {}
-    return ZoneInfo(reader.get("timezone") or "UTC"), reader.get("language") or FALLBACK_LANGUAGE
+    language = ctx.get(FORMAT_LANGUAGE) or reader.get("language") or FALLBACK_LANGUAGE
+    return ZoneInfo(reader.get("timezone") or "UTC"), language
 
 
 def _local(ctx: jinja2.runtime.Context, value: datetime) -> tuple[datetime, str]:
@@ -184,8 +181,8 @@ def _local(ctx: jinja2.runtime.Context, value: datetime) -> tuple[datetime, str]
 def _format_day(day: date, language: str) -> str:
     pattern = _DATE_PATTERNS.get(template_language(language))
     if pattern is None:
-        return format_skeleton("MMMMEEEEd", day, locale=_babel_locale(language))
-    return format_date(day, pattern, locale=_babel_locale(language))
+        return format_skeleton("MMMMEEEEd", day, locale=babel_locale(language))
+    return format_date(day, pattern, locale=babel_locale(language))
 
 
 @jinja2.pass_context
@@ -197,7 +194,7 @@ def _date_filter(ctx: jinja2.runtime.Context, value: datetime) -> str:
 @jinja2.pass_context
 def _time_filter(ctx: jinja2.runtime.Context, value: datetime) -> str:
     local, language = _local(ctx, value)
-    return format_time(local, "HH:mm", locale=_babel_locale(language))
+    return format_time(local, "HH:mm", locale=babel_locale(language))
 
 
 @jinja2.pass_context
@@ -208,7 +205,7 @@ def _datetime_filter(ctx: jinja2.runtime.Context, value: datetime) -> str:
 @jinja2.pass_context
 def _weekday_filter(ctx: jinja2.runtime.Context, value: datetime) -> str:
     local, language = _local(ctx, value)
-    return format_date(local.date(), "EEEE", locale=_babel_locale(language))
+    return format_date(local.date(), "EEEE", locale=babel_locale(language))
 
 
 @jinja2.pass_context
@@ -222,13 +219,13 @@ def _until_filter(ctx: jinja2.runtime.Context, end: datetime) -> str:
 @jinja2.pass_context
 def _minutes_filter(ctx: jinja2.runtime.Context, value: int) -> str:
     _, language = _reader(ctx)
-    return format_unit(value, "duration-minute", length="long", locale=_babel_locale(language))
+    return format_unit(value, "duration-minute", length="long", locale=babel_locale(language))
 
 
 @jinja2.pass_context
 def _number_filter(ctx: jinja2.runtime.Context, value: float) -> str:
     _, language = _reader(ctx)
-    return format_decimal(value, locale=_babel_locale(language))
+    return format_decimal(value, locale=babel_locale(language))
 
 
 @jinja2.pass_context
@@ -246,7 +243,7 @@ def _plain_list_filter(
     if not names:
         return ""
     return format_list(
-        names, style="or" if style == "or" else "standard", locale=_babel_locale(language)
+        names, style="or" if style == "or" else "standard", locale=babel_locale(language)
     )
 
 
@@ -378,8 +375,10 @@ class NoticeRenderer:
         audience: str | None = None,
     ) -> RenderedNotice:
         """Render ``kind`` for one reader; SecurityError if an override reaches too far."""
-        found = self._find(kind, template_language(lang), category, audience)
+        found, rendered_in = self._find(kind, template_language(lang), category, audience)
         ctx = _with_category_label(context, lang)
+        if rendered_in != template_language(lang):  # no templates in the reader's language
+            ctx[FORMAT_LANGUAGE] = rendered_in
         if isinstance(found, TemplateSet):
             return self.render_override(found, ctx)
         subject, text, html = (
@@ -393,8 +392,9 @@ class NoticeRenderer:
 
     def _find(
         self, kind: str, lang: str, category: str | None, audience: str | None
-    ) -> TemplateSet | str:
-        """The override that applies, or the folder of the shipped default."""
+    ) -> tuple[TemplateSet | str, str]:
+        """The override that applies, or the folder of the shipped default; and the
+        language it is written in."""
         if kind not in KINDS:
             raise ValueError(f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}")
         languages = dict.fromkeys((lang, FALLBACK_LANGUAGE))
@@ -407,7 +407,7 @@ class NoticeRenderer:
             ):
                 key: OverrideKey = (who, what, kind, language)
                 if key in self._overrides:
-                    return self._overrides[key]
+                    return self._overrides[key], language
             if not _SAFE_SEGMENT.match(language):
                 continue
             folders = [f"{language}/{kind}"]
@@ -415,7 +415,7 @@ class NoticeRenderer:
                 folders.insert(0, f"{language}/{kind}/{category}")
             for folder in folders:
                 if (self._defaults_dir / folder / _FILES["subject"]).is_file():
-                    return folder
+                    return folder, language
         raise TemplateMissing(
             f"no {kind} template for language {lang!r} or {FALLBACK_LANGUAGE!r} "
             f"in {self._defaults_dir} or the overrides"

@@ -27,6 +27,7 @@ from monitor.api import (
 from monitor.api.background import background_work
 from monitor.api.headers import SecurityHeaders
 from monitor.api.limits import BodySizeLimit
+from monitor.api.nul import NoNulInUrl
 from monitor.api.openapi import install_openapi
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
@@ -121,6 +122,7 @@ def create_app(
     install_problem_handlers(app)
     install_openapi(app)
     app.add_middleware(BodySizeLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(NoNulInUrl)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, the 413s included
     for router in ROUTERS:
         app.include_router(router)

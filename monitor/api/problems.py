@@ -97,9 +97,11 @@ async def _on_http_exception(_request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
-        {"field": ".".join(str(part) for part in error["loc"]), "message": error["msg"]}
+        # "Value error, " is pydantic's wrapping of our validators' own sentences.
+        {"field": ".".join(str(part) for part in error["loc"]),
+         "message": str(error["msg"]).removeprefix("Value error, ")}
         for error in exc.errors()
-    ]
+    ]  # fmt: skip
     first = errors[0] if errors else {"field": "request", "message": "invalid"}
     return problem_response(
         422, f"{first['field']}: {first['message']}", title="Invalid request", errors=errors

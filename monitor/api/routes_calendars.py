@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from calendars import Horizon
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.params import require_zone
+from monitor.api.params import require_instant
 from monitor.api.problems import Problem
 from monitor.api.schemas import CalendarOut, ImportOut, PeriodOut, PreviewOut
 from monitor.api.state import App
@@ -72,19 +72,13 @@ def get_calendars(app: App, _token: Viewer) -> list[CalendarOut]:
         return [CalendarOut.of(row) for row in list_calendars(session)]
 
 
-@router.get(
-    "/{name}", response_model=CalendarOut, summary="Show one calendar", responses=problems(404)
-)
-def get_calendar_by_name(name: str, app: App, _token: Viewer) -> CalendarOut:
-    with session_scope(app.engine) as session:
-        row = get_calendar(session, name)
-    if row is None:
-        raise Problem(404, f"no calendar named {name!r}")
-    return CalendarOut.of(row)
+# Names are slugs now, but calendars stored before may have any name ("a/../b"):
+# ``{name:path}`` takes the whole rest of the path, percent-decoded, so even those
+# can be read and deleted. The periods route comes first, as the path matches it too.
 
 
 @router.get(
-    "/{name}/periods",
+    "/{name:path}/periods",
     response_model=list[PeriodOut],
     summary="The periods of one calendar",
     responses=problems(404),
@@ -96,8 +90,19 @@ def get_calendar_periods(name: str, app: App, _token: Viewer) -> list[PeriodOut]
         return [PeriodOut.of(row) for row in list_periods(session, calendar=name)]
 
 
+@router.get(
+    "/{name:path}", response_model=CalendarOut, summary="Show one calendar", responses=problems(404)
+)
+def get_calendar_by_name(name: str, app: App, _token: Viewer) -> CalendarOut:
+    with session_scope(app.engine) as session:
+        row = get_calendar(session, name)
+    if row is None:
+        raise Problem(404, f"no calendar named {name!r}")
+    return CalendarOut.of(row)
+
+
 @router.delete(
-    "/{name}",
+    "/{name:path}",
     status_code=204,
     summary="Delete a calendar with its periods",
     responses=problems(404),
@@ -113,8 +118,8 @@ def remove_calendar(name: str, app: App, _token: Editor) -> Response:
 
 
 def _horizon(default: Horizon, start: datetime | None, end: datetime | None) -> Horizon:
-    require_zone("from", start)
-    require_zone("to", end)
+    require_instant("from", start)
+    require_instant("to", end)
     try:
         return Horizon(start or default.start, end or default.end)
     except ValueError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,20 +13,20 @@ from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.params import MAX_ROW_ID
 from monitor.api.problems import Problem
 from monitor.api.schemas import Instant
 from monitor.api.schemas_watch import IncidentOut
 from monitor.api.state import App
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, IncidentEvent, System
+from monitor.fields import LARGEST_ID, Checked
 from monitor.intensity.policy import parse_duration
 from monitor.notices.incidents import post_update, resolve
 from notifiers.linter import lint_message
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 
-IncidentId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+IncidentId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The incident's number.")]
 
 
 @router.get(
@@ -100,18 +100,22 @@ def _with_events(
     ]
 
 
-class UpdateIn(BaseModel):
+class UpdateIn(Checked):
     """What IT tells the readers: one plain line, and when they will hear more."""
 
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"message"})
     message: str = Field(
         min_length=1, max_length=1000, description="For users: plain words, no jargon."
     )
-    next_update: str = Field("30m", description="When the next update comes, e.g. 30m or 1h.")
+    next_update: str = Field(
+        "30m", max_length=50, description="When the next update comes, e.g. 30m or 1h."
+    )
 
 
-class ResolveIn(BaseModel):
+class ResolveIn(Checked):
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"summary", "what_you_can_do"})
     summary: str = Field(
         min_length=1, max_length=1000, description="What was wrong, in one plain sentence."
     )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from monitor.api.auth import Viewer
 from monitor.api.openapi import problems
-from monitor.api.params import require_zone
+from monitor.api.params import require_instant
 from monitor.api.problems import Problem
 from monitor.api.schemas_watch import (
     IntensityOut,
@@ -38,7 +38,7 @@ def get_intensity(
     _token: Viewer,
     at: datetime | None = Query(None, description="ISO 8601 with a zone; default now."),
 ) -> IntensityOut:
-    require_zone("at", at)
+    require_instant("at", at)
     when = at or app.clock()
     index = app.intensity.current().index
     systems = _watched(app)
@@ -67,8 +67,8 @@ def get_timeline(
     ),
     system: str | None = Query(None, description="Only this system."),
 ) -> TimelineOut:
-    require_zone("from", start)
-    require_zone("to", end)
+    require_instant("from", start)
+    require_instant("to", end)
     start = start or app.clock()
     end = end or start + DEFAULT_SPAN
     if end <= start:

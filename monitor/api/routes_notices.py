@@ -20,7 +20,7 @@ from sqlmodel import Session
 from calendars import Category
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.params import MAX_ROW_ID
+from monitor.api.params import Offset
 from monitor.api.problems import Problem
 from monitor.api.schemas_notices import (
     DELIVERY_STATUSES,
@@ -39,6 +39,7 @@ from monitor.api.schemas_notices import (
 from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience, Delivery, Feedback, Occurrence, PeriodTarget
+from monitor.fields import LARGEST_ID
 from monitor.notices.compose import Composer
 from monitor.notices.overrides import IsolatedRenderer, check_override
 from monitor.settings import Settings
@@ -50,6 +51,7 @@ from monitor.store.templates import (
     load_overrides,
     save_override,
 )
+from notifiers.languages import known_language, template_language
 from notifiers.linter import lint_message
 from notifiers.outbox import Claim
 from notifiers.render import KINDS, NoticeRenderer, OverrideKey, TemplateSet
@@ -58,7 +60,6 @@ router = APIRouter(prefix="/api/v1")
 
 SITE_MANAGED = "managed by the site file; change it there"
 _ERROR = re.compile(r"^(?P<part>subject|text|html): line (?P<line>\d+|\?): (?P<message>.*)$", re.S)
-_LANGUAGE = re.compile(r"^[a-z]{2}$")
 _CATEGORIES = tuple(category.value for category in Category)
 
 
@@ -266,8 +267,8 @@ def reload_renderer(app: AppState) -> None:
 def _template_key(kind: str, lang: str, audience: str | None, category: str | None) -> OverrideKey:
     if kind not in KINDS:
         raise _invalid("kind", f"unknown notice kind {kind!r}; expected one of {', '.join(KINDS)}")
-    if not _LANGUAGE.match(lang):
-        raise _invalid("lang", f"{lang!r} is not a two-letter language code such as en or de")
+    if not known_language(lang) or template_language(lang) != lang:  # templates are per language
+        raise _invalid("lang", f"unknown language {lang!r}: templates are per language, a code Babel knows such as en, de or fr")  # fmt: skip
     if category is not None and category not in _CATEGORIES:
         raise _invalid(
             "category", f"unknown category {category!r}; expected one of {', '.join(_CATEGORIES)}"
@@ -440,7 +441,7 @@ def get_deliveries(
     audience: str | None = Query(None),
     kind: str | None = Query(None),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
+    offset: Offset = 0,
 ) -> list[DeliveryOut]:
     if status is not None and status not in DELIVERY_STATUSES:
         raise _invalid(
@@ -487,7 +488,7 @@ def get_feedback(
     app: App,
     _token: Viewer,
     audience: str | None = Query(None),
-    occurrence_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
+    occurrence_id: int | None = Query(None, ge=1, le=LARGEST_ID),
     limit: int = Query(500, ge=1, le=5000),
 ) -> FeedbackListOut:
     where = []

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from calendars import Category
 from monitor.api.auth import Viewer
-from monitor.api.params import MAX_ROW_ID, require_zone
+from monitor.api.params import Offset, require_instant
 from monitor.api.problems import Problem
 from monitor.api.schemas import OccurrenceOut, PeriodOut
 from monitor.api.state import App
@@ -53,10 +53,10 @@ def get_occurrences(
     audience: str | None = None,
     calendar: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0, le=MAX_ROW_ID),
+    offset: Offset = 0,
 ) -> list[OccurrenceOut]:
-    require_zone("from", start)
-    require_zone("to", end)
+    require_instant("from", start)
+    require_instant("to", end)
     if start and end and end <= start:
         raise Problem(422, "to must be after from", field="to")
     where = OccurrenceFilter(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
+from calendars.text import without_unwanted
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
@@ -75,7 +76,8 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
     rating_value = (
         int(rating) if isinstance(rating, str) and rating in {"1", "2", "3", "4", "5"} else None
     )
-    comment = str(form.get("comment") or "")[:2000]
+    # Free text, but no control characters: a NUL, for one, PostgreSQL cannot store.
+    comment = without_unwanted(str(form.get("comment") or ""), lines=True)[:2000]
     try:
         contact = await run_in_threadpool(
             _store_feedback, request, key, answer, rating_value, comment

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Level
+from calendars.text import without_unwanted
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, ProblemReport
@@ -83,7 +84,8 @@ def _now(request: Request) -> Now:
             titles += [cause.title] if cause.title not in titles else []
             words += [said] if said not in words else []
     systems = sorted(set(loaded.systems.values()), key=str.casefold)
-    return Now(_plain_list(words), "; ".join(titles)[:500], systems)
+    # Titles become the helpdesk's subject: nothing stored before titles were cleaned may ring.
+    return Now(_plain_list(words), without_unwanted("; ".join(titles))[:500], systems)
 
 
 def _plain_list(items: list[str]) -> str:

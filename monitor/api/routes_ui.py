@@ -21,12 +21,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
 from calendars import CalendarError, Level, ParsedCalendar
+from calendars.text import unwanted_in
 from monitor.api.problems import Problem
 from monitor.api.routes_notices import render_preview
 from monitor.api.schemas_notices import PREVIEW_KINDS, PreviewIn
@@ -47,8 +49,10 @@ from monitor.db.models import Audience, Calendar, Delivery, Incident, System
 from monitor.imports import (
     ImportRequest,
     UploadedSource,
+    calendar_name,
     horizon_for,
     import_calendar,
+    name_from_filename,
     parse_upload,
 )
 from monitor.intensity.timeline import FAR_FUTURE
@@ -402,9 +406,13 @@ async def _upload_from(form: FormData, limit: int) -> _Upload:
         raise ValueError(f"the file is larger than the limit of {limit} bytes")
     if not data:
         raise ValueError("choose a calendar file to upload")
-    name = str(form.get("name") or "").strip() or PurePath(filename).stem
+    found = unwanted_in(filename)
+    if found:
+        raise ValueError(f"the file's name contains a control character ({found})")
+    given = str(form.get("name") or "").strip()
+    name = calendar_name(given) if given else name_from_filename(PurePath(filename).stem)
     zone = str(form.get("timezone") or "").strip() or None
-    source = UploadedSource(name=name[:200], data=data, filename=filename)
+    source = UploadedSource(name=name, data=data, filename=filename[:255])
     carried = base64.b64encode(zlib.compress(data, 9)).decode()
     return _Upload(ImportRequest(source, timezone=zone), carried)
 
@@ -506,10 +514,11 @@ async def calendar_import(request: Request) -> Response:
     except WorkersBusy:
         return _calendars(request, who, status=503, error=BUSY)
     state_of(request).changed()
-    return _see(f"/calendars?imported={quote(upload.request.source.name)}")
+    return _see(f"/calendars?imported={quote(upload.request.source.name, safe='')}")
 
 
-@router.post("/calendars/{name}/delete", response_class=HTMLResponse)
+# {name:path}: the template quotes "/" as %2F, which arrives decoded (see routes_calendars).
+@router.post("/calendars/{name:path}/delete", response_class=HTMLResponse)
 async def calendar_delete(name: str, request: Request) -> Response:
     who = _gate(request, Role.EDITOR)
     if isinstance(who, Response):
@@ -524,7 +533,7 @@ async def calendar_delete(name: str, request: Request) -> Response:
     if calendar is None:
         return _calendars(request, who, status=404, error=f"There is no calendar named “{name}”.")
     state_of(request).changed()
-    return _see(f"/calendars?deleted={quote(name)}")
+    return _see(f"/calendars?deleted={quote(name, safe='')}")
 
 
 # --- notice preview ------------------------------------------------------------------------
@@ -549,6 +558,9 @@ def notice_preview(
     if kind and audience:
         try:
             preview = render_preview(state, _preview_request(kind, audience, occurrence))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            error = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
         except Problem as exc:
             error = _one_line(exc)
     frame = "/notices/preview/html?" + urlencode({"kind": kind, "audience": audience, "occurrence": occurrence})  # fmt: skip
@@ -579,13 +591,19 @@ def notice_preview_html(
         preview = render_preview(state_of(request), _preview_request(kind, audience, occurrence))
     except Problem as exc:
         return Response(_one_line(exc), status_code=exc.status, media_type="text/plain")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        said = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+        return Response(said, status_code=422, media_type="text/plain")
     headers = {"Content-Security-Policy": NOTICE_FRAME_POLICY, "X-Frame-Options": "SAMEORIGIN",
                "Cache-Control": "no-store"}  # fmt: skip
     return HTMLResponse(preview.html, headers=headers)
 
 
 def _preview_request(kind: str, audience: str, occurrence: str) -> PreviewIn:
-    # ASCII digits only ("²" is a digit to str.isdigit), and few enough to fit the database.
-    plain = occurrence.isascii() and occurrence.isdigit() and len(occurrence) <= 18
+    # ASCII digits only ("²" is a digit to str.isdigit), and no int of 5,000 digits.
+    plain = occurrence.isascii() and occurrence.isdecimal() and len(occurrence) <= 20
+    if occurrence and not plain:
+        raise Problem(422, f"occurrence: {occurrence[:40]!r} is not an occurrence number")
     occurrence_id = int(occurrence) if plain else None
     return PreviewIn(kind=kind, audience=audience, occurrence_id=occurrence_id)

@@ -7,13 +7,13 @@ scheme (``msteams://…``).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitor.api.params import MAX_ROW_ID
 from monitor.api.schemas import Instant
 from monitor.db.models import Audience, Delivery, Feedback, NoticeTemplate
+from monitor.fields import LARGEST_ID, STORED, Checked, Language
 from monitor.site import AudienceSpec
 from notifiers.kinds import PLANNED_KINDS
 
@@ -49,7 +49,7 @@ class AudienceOut(BaseModel):
 
     @classmethod
     def of(cls, row: Audience) -> AudienceOut:
-        spec = AudienceSpec.model_validate(row.spec).model_dump(mode="json")
+        spec = AudienceSpec.model_validate(row.spec, context=STORED).model_dump(mode="json")
         spec["members"] = [
             MemberOut(name=m["name"], email=m["email"], chat=_scheme_only(m["chat"]))
             for m in spec["members"]
@@ -67,10 +67,11 @@ def _scheme_only(url: str) -> str:
     return f"{scheme}://…" if found else ("…" if url else "")
 
 
-class TemplateIn(BaseModel):
+class TemplateIn(Checked):
     """A notice's three parts in Jinja2; they render in a sandbox."""
 
     model_config = ConfigDict(extra="forbid")
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"subject", "text", "html"})
 
     subject: str = Field(min_length=1, max_length=2_000)
     text: str = Field(min_length=1, max_length=50_000)
@@ -92,19 +93,19 @@ class TemplateOut(BaseModel):
         return cls.model_validate(row, from_attributes=True)
 
 
-class PreviewIn(BaseModel):
+class PreviewIn(Checked):
     model_config = ConfigDict(extra="forbid")
 
     kind: str = Field(description=f"One of {', '.join(PREVIEW_KINDS)}.")
-    audience: str
+    audience: str = Field(max_length=200)
     occurrence_id: int | None = Field(
         None,
         ge=1,
-        le=MAX_ROW_ID,
+        le=LARGEST_ID,
         description="Default: the next occurrence not yet ended, one naming the audience first.",
     )
-    lang: str | None = Field(
-        None, pattern=r"^[a-z]{2}(_[A-Z]{2})?$", description="Instead of the audience's language."
+    lang: Language | None = Field(
+        None, description="Instead of the audience's language: en, de, fr, de-CH ..."
     )
 
 

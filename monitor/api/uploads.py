@@ -10,10 +10,13 @@ from fastapi import Request
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
+from calendars.text import unwanted_in
 from monitor.api.problems import Problem
-from monitor.imports import ImportRequest, UploadedSource
+from monitor.imports import ImportRequest, UploadedSource, calendar_name, name_from_filename
 
 FORM_FIELDS = ("name", "team", "timezone", "encoding", "format")
+TEAM_LENGTH = 200  # the columns that hold them
+FILENAME_LENGTH = 255
 
 # Documents the two request bodies for OpenAPI, as the route reads them by hand.
 UPLOAD_BODY: dict[str, Any] = {
@@ -91,15 +94,13 @@ async def _from_form(form: FormData, *, limit: int) -> ImportRequest:
     elif isinstance(mapping, str) and mapping.strip():
         mapping_text = mapping
     filename = PurePath(file.filename or "upload").name
-    name = fields["name"] or PurePath(filename).stem
-    if not name:
-        raise Problem(400, "the calendar needs a name", field="name")
+    name = _name(fields["name"]) if fields["name"] else name_from_filename(PurePath(filename).stem)
     return ImportRequest(
         UploadedSource(
             name=name,
             data=data,
-            filename=filename,
-            team=fields["team"] or "",
+            filename=_line(filename, "file", FILENAME_LENGTH),
+            team=_line(fields["team"] or "", "team", TEAM_LENGTH),
             encoding=fields["encoding"],
             mapping=mapping_text,
         ),
@@ -113,6 +114,8 @@ async def _read_json(request: Request) -> ImportRequest:
         body = await request.json()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise Problem(400, f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # the json module's own guard against deep nesting
+        raise Problem(400, "the body is not valid JSON: it is nested too deeply") from None
     if not isinstance(body, dict):
         raise Problem(422, "the body must be an object with name and rules", field="body")
     unknown = set(body) - {"name", "team", "timezone", "rules"}
@@ -128,14 +131,36 @@ async def _read_json(request: Request) -> ImportRequest:
     for key in ("name", "team", "timezone"):
         if body.get(key) is not None and not isinstance(body[key], str):
             raise Problem(422, f"{key} must be a string", field=key)
-    # Kept verbatim as the calendar's source, like an uploaded file.
-    source = json.dumps(body["rules"], indent=2, ensure_ascii=False).encode()
+    name = _name(body["name"])
+    try:  # kept verbatim as the calendar's source, like an uploaded file
+        source = json.dumps(body["rules"], indent=2, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate, from a "\ud800" escape
+        raise Problem(422, "rules hold text that is not valid Unicode", field="rules") from None
+    except RecursionError:
+        raise Problem(422, "rules are nested too deeply", field="rules") from None
     return ImportRequest(
-        UploadedSource(name=body["name"], data=source, filename=f"{body['name']}.json",
-                       team=body.get("team") or ""),
+        UploadedSource(name=name, data=source, filename=f"{name}.json",
+                       team=_line(body.get("team") or "", "team", TEAM_LENGTH)),
         timezone=body.get("timezone"),
         format="rules",
     )  # fmt: skip
+
+
+def _name(name: str) -> str:
+    try:
+        return calendar_name(name)
+    except ValueError as exc:
+        raise Problem(422, f"name: {exc}", title="Invalid request", field="name") from None
+
+
+def _line(text: str, field: str, limit: int) -> str:
+    """A one-line text field that fits its column, or a 422 naming the field."""
+    found = unwanted_in(text)
+    if found:
+        raise Problem(422, f"{field}: contains a control character ({found})", field=field)
+    if len(text) > limit:
+        raise Problem(422, f"{field}: is {len(text):,} characters long; at most {limit} fit", field=field)  # fmt: skip
+    return text
 
 
 async def _read_limited(file: UploadFile, limit: int) -> bytes:

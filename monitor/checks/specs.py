@@ -7,34 +7,26 @@ Each kind has its own model; unknown keys are refused so a typo
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from monitor.checks.pattern import MAX_PATTERN, compile_pattern
+from monitor.fields import Checked, is_stored
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-# Validation context for specs read back from the database, checked when they were saved.
-STORED = "stored"
 
 
 def technical_name(value: str) -> str:
     """Names appear in metrics labels and URLs: lowercase, digits, ``.``, ``_``, ``-``."""
-    if not NAME.match(value):
+    if not NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a technical name: use lowercase letters, digits, '.', '_' or '-' (e.g. sap-fi)"
         )
     return value
 
 
-class _CheckBase(BaseModel):
+class _CheckBase(Checked):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(
@@ -46,6 +38,8 @@ class _CheckBase(BaseModel):
 
 
 class HttpCheck(_CheckBase):
+    MULTILINE: ClassVar[frozenset[str]] = frozenset({"body", "body_contains", "body_pattern"})
+
     kind: Literal["http"] = "http"
     url: str = Field(description="http:// or https:// URL.")
     method: Literal["GET", "HEAD", "POST", "PUT", "OPTIONS"] = "GET"
@@ -87,7 +81,7 @@ class HttpCheck(_CheckBase):
     @classmethod
     def _compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
         # A check stored before patterns ran on RE2 still loads; its probe says what to fix.
-        if value is not None and not (info.context or {}).get(STORED):
+        if value is not None and not is_stored(info):
             compile_pattern(value)
         return value
 
@@ -103,8 +97,8 @@ class TlsCheck(_CheckBase):
     host: str = Field(min_length=1)
     port: int = Field(443, ge=1, le=65535)
     server_name: str | None = Field(None, description="SNI and the name to verify; default: host.")
-    warn_days: int = Field(21, ge=0, description="Fewer days left than this: degraded.")
-    fail_days: int = Field(7, ge=0, description="Fewer days left than this: down.")
+    warn_days: int = Field(21, ge=0, le=3650, description="Fewer days left than this: degraded.")
+    fail_days: int = Field(7, ge=0, le=3650, description="Fewer days left than this: down.")
     ca_file: str | None = Field(
         None, description="PEM bundle to verify against instead of the system's."
     )

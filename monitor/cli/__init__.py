@@ -11,6 +11,7 @@ import sys
 import typer
 
 from calendars.errors import CalendarError
+from calendars.text import shown
 from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
 from monitor.cli.common import SiteProblem, UsageProblem
 from monitor.jobs import JobError
@@ -41,5 +42,5 @@ def main() -> None:
 
 
 def _fail(message: str) -> None:
-    print(f"closewatch: error: {message}", file=sys.stderr)
+    print(f"closewatch: error: {shown(message)}", file=sys.stderr)
     sys.exit(2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,13 +11,16 @@ import typer
 
 from calendars import Horizon, Level, ParsedCalendar
 from calendars.options import load_zone
+from calendars.text import unwanted_in
 from monitor.cli.common import (
     UsageProblem,
     instant,
+    json_text,
     now,
     read_file,
     read_text,
     ready_engine,
+    say,
     settings,
 )
 from monitor.timefmt import iso_z
@@ -61,7 +63,7 @@ def preview(
     request = _request(file, file.stem, timezone, encoding, mapping, format)
     parsed = parse_upload(config, request, horizon=horizon)
     if as_json:
-        typer.echo(json.dumps(_preview_json(parsed), indent=2, ensure_ascii=False))
+        typer.echo(json_text(_preview_json(parsed)))
     else:
         _print_table(parsed)
 
@@ -78,20 +80,27 @@ def import_(
 ) -> None:
     """Import FILE as calendar NAME (created, or updated in place)."""
 
-    from monitor.imports import import_calendar
+    from monitor.imports import calendar_name, import_calendar
 
+    try:
+        calendar_name(name)
+    except ValueError as exc:
+        raise UsageProblem(f"--name: {exc}") from None
+    found = unwanted_in(team)
+    if found or len(team) > 200:
+        raise UsageProblem(f"--team: {f'contains a control character ({found})' if found else 'at most 200 characters'}")  # fmt: skip
     config = settings()
     request = _request(file, name, timezone, encoding, mapping, format, team=team)
     summary = import_calendar(ready_engine(config), config, request, now=now())
     verb = "created" if summary.created else "updated"
-    typer.echo(
+    say(
         f"calendar {name!r} {verb}: {summary.periods} periods "
         f"(+{summary.periods_added} ~{summary.periods_updated} -{summary.periods_removed}), "
         f"{summary.occurrences} occurrences "
         f"(+{summary.occurrences_added} ~{summary.occurrences_updated} -{summary.occurrences_removed})"
     )
     for warning in summary.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        say(f"warning: {warning}", err=True)
 
 
 @app.command("list")
@@ -104,7 +113,7 @@ def list_() -> None:
         rows = list_calendars(session)
     for row in rows:
         c = row.calendar
-        typer.echo(
+        say(
             f"{c.name}\t{c.format}\t{c.timezone}\t{row.periods} periods\t{row.occurrences} occurrences"
         )
 
@@ -162,18 +171,18 @@ def _preview_json(parsed: ParsedCalendar) -> dict[str, object]:
 def _print_table(parsed: ParsedCalendar) -> None:
     zone = ZoneInfo(parsed.timezone)
     periods = {period.key: period for period in parsed.periods}
-    typer.echo(f"{parsed.format} calendar, times in {parsed.timezone}")
-    typer.echo(f"{'start':<16}  {'end':<16}  {'level':<8}  {'category':<15}  title")
+    say(f"{parsed.format} calendar, times in {parsed.timezone}")
+    say(f"{'start':<16}  {'end':<16}  {'level':<8}  {'category':<15}  title")
     for occurrence in parsed.occurrences:
         period = periods[occurrence.period_key]
         c = period.classification
         marker = " (unclassified)" if c.source == "default" else ""
-        typer.echo(
+        say(
             f"{occurrence.start.astimezone(zone):%Y-%m-%d %H:%M}  "
             f"{occurrence.end.astimezone(zone):%Y-%m-%d %H:%M}  "
             f"{Level(c.level).label:<8}  {c.category.value:<15}  "
             f"{occurrence.title or period.title}{marker}"
         )
-    typer.echo(f"{len(parsed.occurrences)} occurrences of {len(parsed.periods)} periods")
+    say(f"{len(parsed.occurrences)} occurrences of {len(parsed.periods)} periods")
     for warning in parsed.warnings:
-        typer.echo(f"warning: {warning}")
+        say(f"warning: {warning}")

@@ -9,11 +9,16 @@ in annotations under ``TYPE_CHECKING``.
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import typer
+
+from calendars.text import shown
 from monitor.clock import system_clock
 
 if TYPE_CHECKING:
@@ -33,6 +38,30 @@ class SiteProblem(ValueError):
 
 # The commands act at the moment they run; their --at/--from/--to options say otherwise.
 now = system_clock
+# Options take times between these years: beyond them date arithmetic overflows.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199
+# JSON escapes C0 controls itself; these would still reach a terminal raw.
+_JSON_RAW = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print ``text`` for people: stored names and titles cannot ring the terminal or
+    move its cursor, as control characters are shown as escapes (``\\x1b``)."""
+    typer.echo(shown(text), err=err)
+
+
+def json_text(document: Any) -> str:
+    """``document`` as the commands print JSON: readable UTF-8, every control escaped."""
+    text = json.dumps(document, indent=2, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def check_id(option: str, value: int | None) -> None:
+    """An id the database can hold (1 to 2**31 - 1), or a UsageProblem naming the option."""
+    from monitor.fields import LARGEST_ID
+
+    if value is not None and not 1 <= value <= LARGEST_ID:
+        raise UsageProblem(f"{option}: {value} is not an id (1 to {LARGEST_ID})")
 
 
 def settings() -> Settings:
@@ -83,10 +112,13 @@ def instant(text: str | None, zone: ZoneInfo, option: str) -> datetime | None:
         return None
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), zone)
-        value = datetime.fromisoformat(text)
+            value = datetime.combine(date.fromisoformat(text), time(), zone)
+        else:
+            value = datetime.fromisoformat(text)
     except ValueError:
         raise UsageProblem(f"{option}: {text!r} is not a date (2026-11-30) or date-time") from None
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise UsageProblem(f"{option}: the year must lie between {EARLIEST_YEAR} and {LATEST_YEAR}")
     return value if value.tzinfo else value.replace(tzinfo=zone)
 
 

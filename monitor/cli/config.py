@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from monitor.cli.common import read_text
+from monitor.cli.common import read_text, say
 
 app = typer.Typer(
     help="Check the site file (systems, checks, policy, ramps).", no_args_is_help=True
@@ -21,8 +21,8 @@ def check(file: Path = typer.Argument(..., help="The site file (YAML).")) -> Non
     site, problems = check_site(read_text(file))
     for problem in problems:
         where = f"line {problem.line}: " if problem.line else ""
-        typer.echo(f"{file}: {where}{problem.where}: {problem.message}", err=True)
+        say(f"{file}: {where}{problem.where}: {problem.message}", err=True)
     if problems or site is None:
         raise typer.Exit(2)
     checks = sum(len(system.checks) for system in site.systems)
-    typer.echo(f"{file}: ok: {len(site.systems)} systems, {checks} checks")
+    say(f"{file}: ok: {len(site.systems)} systems, {checks} checks")

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import typer
 
-from monitor.cli.common import UsageProblem, now, ready_engine, settings
+from calendars.text import unwanted_in
+from monitor.cli.common import UsageProblem, check_id, now, ready_engine, say, settings
 from monitor.intensity.policy import parse_duration
 
 app = typer.Typer(
@@ -25,6 +26,8 @@ def update(
     ),
 ) -> None:
     """Tell everyone who heard of INCIDENT what is new, and promise the next update."""
+    check_id("INCIDENT", incident)
+    _readable("--message", message)
     try:
         wait = timedelta(seconds=parse_duration(next_update))
     except ValueError as exc:
@@ -38,7 +41,7 @@ def update(
         )
     except LookupError as exc:
         raise UsageProblem(str(exc)) from None
-    typer.echo(
+    say(
         f"update for incident {incident} queued for {told} recipients; next update promised in {next_update}"
     )
 
@@ -50,6 +53,9 @@ def resolve_(
     what_you_can_do: str = typer.Option("", "--what-you-can-do", help="What readers can do now."),
 ) -> None:
     """Tell everyone who heard of INCIDENT that it is fixed, and ask whether it works for them."""
+    check_id("INCIDENT", incident)
+    _readable("--summary", summary)
+    _readable("--what-you-can-do", what_you_can_do)
     _warn(f"{summary}\n{what_you_can_do}", "resolved")
     from monitor.notices.incidents import resolve
 
@@ -63,9 +69,14 @@ def resolve_(
         )
     except LookupError as exc:
         raise UsageProblem(str(exc)) from None
-    typer.echo(
-        f"incident {incident} resolved; {told} recipients will be asked whether it works for them"
-    )
+    say(f"incident {incident} resolved; {told} recipients will be asked whether it works for them")
+
+
+def _readable(option: str, text: str) -> None:
+    """Readers' words hold line breaks at most, as through the API."""
+    found = unwanted_in(text, lines=True)
+    if found:
+        raise UsageProblem(f"{option}: contains a control character ({found})")
 
 
 def _warn(text: str, kind: str) -> None:
@@ -73,4 +84,4 @@ def _warn(text: str, kind: str) -> None:
 
     for finding in lint_message(None, text, kind=kind):
         if finding.rule in ("jargon", "apology"):
-            typer.echo(f"warning: {finding.message}", err=True)
+            say(f"warning: {finding.message}", err=True)

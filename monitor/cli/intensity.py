@@ -7,7 +7,6 @@ a date alone means its local midnight.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,16 @@ from zoneinfo import ZoneInfo
 import typer
 
 from calendars import Level
-from monitor.cli.common import UsageProblem, instant, now, ready_engine, settings, site_of
+from monitor.cli.common import (
+    UsageProblem,
+    instant,
+    json_text,
+    now,
+    ready_engine,
+    say,
+    settings,
+    site_of,
+)
 from monitor.timefmt import iso_z
 
 if TYPE_CHECKING:
@@ -78,9 +86,9 @@ def levels(
                 for known, segment in rows
             ],
         }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        typer.echo(json_text(document))
         return
-    typer.echo(f"levels at {when.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})")
+    say(f"levels at {when.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})")
     header = ("system", "level", "interval", "failures", "latency", "response", "cause")
     table = [
         (
@@ -96,7 +104,7 @@ def levels(
     ]
     _print_columns([header, *table])
     if not rows:
-        typer.echo("no systems: add them to the site file or name them in a calendar")
+        say("no systems: add them to the site file or name them in a calendar")
 
 
 @app.command()
@@ -131,17 +139,17 @@ def timeline(
                 for known, segments in spans
             ],
         }
-        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        typer.echo(json_text(document))
         return
-    typer.echo(
+    say(
         f"levels from {first.astimezone(zone):%Y-%m-%d %H:%M} "
         f"to {last.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})"
     )
     for known, segments in spans:
         plain = f" ({known.plain_name})" if known.plain_name else ""
-        typer.echo(f"\n{known.name}{plain}")
+        say(f"\n{known.name}{plain}")
         for segment in segments:
-            typer.echo(
+            say(
                 f"  {segment.start.astimezone(zone):%Y-%m-%d %H:%M}  "
                 f"{segment.end.astimezone(zone):%Y-%m-%d %H:%M}  "
                 f"{segment.level.label:<8}  {_causes_text(segment.causes)}"
@@ -222,4 +230,4 @@ def _print_columns(rows: list[tuple[str, ...]]) -> None:
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]).rstrip())
+        say("  ".join([*cells, row[-1]]).rstrip())

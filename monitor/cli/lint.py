@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from monitor.cli.common import UsageProblem, read_file, read_text
+from monitor.cli.common import UsageProblem, read_file, read_text, say
 from notifiers.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -65,9 +65,9 @@ def lint(
     for notice in notices:
         findings = _lint(notice, contact, config)
         for finding in findings:
-            typer.echo(_format(notice.path, finding))
+            say(_format(notice.path, finding))
         if not findings:
-            typer.echo(f"{notice.path}: clean")
+            say(f"{notice.path}: clean")
         dirty = dirty or bool(findings)
     if dirty:
         raise typer.Exit(1)

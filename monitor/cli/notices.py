@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -10,7 +9,17 @@ from zoneinfo import ZoneInfo
 import typer
 
 from calendars.options import load_zone
-from monitor.cli.common import UsageProblem, instant, now, ready_engine, settings, site_of
+from monitor.cli.common import (
+    UsageProblem,
+    check_id,
+    instant,
+    json_text,
+    now,
+    ready_engine,
+    say,
+    settings,
+    site_of,
+)
 from monitor.timefmt import iso_z
 from notifiers.kinds import KINDS, PLANNED_KINDS
 
@@ -72,18 +81,12 @@ def plan(
         for p in planned
     ]  # fmt: skip
     if as_json:
-        typer.echo(
-            json.dumps(
-                {"from": iso_z(begin), "to": iso_z(finish), "deliveries": rows},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        typer.echo(json_text({"from": iso_z(begin), "to": iso_z(finish), "deliveries": rows}))
         return
     for row in rows:
-        typer.echo(f"{row['due']}  {row['due_local'][:16]}  {row['kind']:<12}  {row['audience']:<12}  "
+        say(f"{row['due']}  {row['due_local'][:16]}  {row['kind']:<12}  {row['audience']:<12}  "
                    f"{row['channel']:<5}  {row['recipient']} <{row['address']}>")  # fmt: skip
-    typer.echo(f"{len(rows)} deliveries planned")
+    say(f"{len(rows)} deliveries planned")
 
 
 @app.command()
@@ -99,6 +102,7 @@ def preview(
         raise UsageProblem(
             f"kind must be one of {', '.join(PLANNED_KINDS)} (incident notices come from incidents)"
         )
+    check_id("--occurrence", occurrence)
     from sqlalchemy import select
 
     from monitor.db.engine import session_scope
@@ -132,13 +136,13 @@ def preview(
     message = composer.compose(claim)
     if message is None:
         raise UsageProblem(f"occurrence {occurrence} does not exist")
-    typer.echo(f"Subject: {message.subject}\n\n{message.text}")
+    say(f"Subject: {message.subject}\n\n{message.text}")
     findings = lint_message(
         message.subject, message.text, kind=kind, contact_name=spec.contact.name
     )
     for finding in findings:
         where = "subject" if finding.line == 0 else f"line {finding.line}"
-        typer.echo(f"lint: {where}: {finding.rule}: {finding.message}", err=True)
+        say(f"lint: {where}: {finding.rule}: {finding.message}", err=True)
 
 
 @app.command()
@@ -156,7 +160,7 @@ def send(
     if plan_first:
         plan_and_sync(engine, site, now=now(), ahead=timedelta(days=config.plan_ahead_days))
     delivered = asyncio.run(_drain(config, engine))
-    typer.echo(f"{delivered} deliveries handled")
+    say(f"{delivered} deliveries handled")
 
 
 async def _drain(config: Settings, engine: Engine) -> int:

@@ -38,6 +38,7 @@ DEFAULT_POLICY: Mapping[Level, LevelPolicy] = {
 
 Policy = Mapping[Level, LevelPolicy]
 
+LONGEST_DURATION = 365 * 86400
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -45,14 +46,16 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 def parse_duration(value: str | float | int) -> float:
     """``"15s"``, ``"2m"``, ``"1.5h"``, ``500ms`` or a number of seconds → seconds."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
+        seconds = float(min(value, LONGEST_DURATION + 1))  # an int past a float's range
     else:
         match = _DURATION.match(str(value))
         if not match:
             raise ValueError(f"{value!r} is not a duration (e.g. 30s, 5m, 1h)")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise ValueError("a duration must be more than zero")
+    if seconds > LONGEST_DURATION:  # also infinity: no interval or promise waits a year
+        raise ValueError("too long: a duration is at most 365 days")
     return seconds
 
 

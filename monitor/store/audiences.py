@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session
 
 from monitor.db.models import Audience
+from monitor.fields import STORED
 from monitor.site import AudienceSpec, SiteFile
 
 SITE, API = "site", "api"
@@ -43,9 +44,9 @@ def save_audience(
 def audience_specs(session: Session) -> list[AudienceSpec]:
     """Every audience that has a full spec (members, contact)."""
     rows = session.execute(select(Audience.spec).order_by(Audience.name)).scalars()
-    return [AudienceSpec.model_validate(spec) for spec in rows if spec]
+    return [AudienceSpec.model_validate(spec, context=STORED) for spec in rows if spec]
 
 
 def find_audience(session: Session, name: str) -> AudienceSpec | None:
     spec = session.execute(select(Audience.spec).where(Audience.name == name)).scalar_one_or_none()
-    return AudienceSpec.model_validate(spec) if spec else None
+    return AudienceSpec.model_validate(spec, context=STORED) if spec else None

@@ -15,8 +15,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from monitor.checks.specs import STORED, CheckSpec
+from monitor.checks.specs import CheckSpec
 from monitor.db.models import Check, System
+from monitor.fields import STORED
 from monitor.site import SiteFile, SystemSpec
 
 SITE, API = "site", "api"
@@ -111,7 +112,7 @@ def watched_checks(session: Session) -> list[WatchedCheck]:
             check.id or 0,
             name,
             check.name,
-            CHECK_SPEC.validate_python(check.spec, context={STORED: True}),
+            CHECK_SPEC.validate_python(check.spec, context=STORED),
         )
         for check, name in rows
     ]

@@ -140,3 +140,15 @@ def test_header_only_is_an_empty_calendar_with_a_warning() -> None:
 
     assert parsed.periods == []
     assert "no rows" in str(parsed.warnings[0])
+
+
+@pytest.mark.parametrize(
+    "row",
+    ["Close,9999-12-31,9999-12-31", "Close,31.12.9999,", "Close,0001-01-01,",
+     "Close,2026-12-30 08:00,9999-12-31 23:00"],
+)  # fmt: skip
+def test_a_date_outside_the_years_1900_to_2199_is_refused_naming_the_line(row: str) -> None:
+    with pytest.raises(CalendarError, match="out of range: years 1900 to 2199") as raised:
+        parse(f"title,start,end\n{row}\n")
+
+    assert raised.value.line == 2

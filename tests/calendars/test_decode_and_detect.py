@@ -69,3 +69,29 @@ def test_format_is_recognised(text: str, filename: str | None, expected: str) ->
 def test_unrecognised_sources_are_refused(text: str, filename: str | None) -> None:
     with pytest.raises(CalendarError):
         detect_format(text, filename)
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "zlib_codec", "base64", "hex", "uu"])
+def test_an_encoding_that_is_not_a_text_encoding_is_refused(encoding: str) -> None:
+    with pytest.raises(CalendarError, match="not a text encoding"):
+        decode_text(b"BEGIN:VCALENDAR\n", encoding=encoding)
+
+
+def test_an_encoding_name_with_a_nul_is_unknown() -> None:
+    with pytest.raises(CalendarError, match="unknown encoding"):
+        decode_text(b"BEGIN:VCALENDAR\n", encoding="utf-8\x00")
+
+
+def test_text_encodings_are_known_by_their_canonical_names() -> None:
+    from calendars.decode import text_encoding
+
+    assert text_encoding("Latin-1") == "iso8859-1"
+    assert text_encoding("utf" + "-" * 40 + "8") == "utf-8"  # fits the stored column
+
+
+@pytest.mark.parametrize("encoding", ["punycode", "idna"])
+def test_bytes_a_text_encoding_cannot_read_are_refused_even_without_a_position(
+    encoding: str,
+) -> None:
+    with pytest.raises(CalendarError, match=f"bytes that are not {encoding}"):
+        decode_text(b"BEGIN:VCALENDAR\r\nSUMMARY:\xff::\r\n", encoding=encoding)

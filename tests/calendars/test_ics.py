@@ -9,7 +9,7 @@ import pytest
 
 from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.load import load_calendar
-from calendars.options import ParseOptions
+from calendars.options import ParseOptions, shown_zone
 from tests.monitor.samples import event, ics
 
 HORIZON = Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC))
@@ -206,7 +206,7 @@ def test_a_tzid_that_names_no_single_zone_is_refused_naming_its_line(tzid: str) 
     error = fails(ics(close.replace("DTSTART:", f"DTSTART;TZID={tzid}:")))
 
     assert error.line == 8
-    assert error.reason.startswith(f"unknown time zone {tzid!r}")
+    assert error.reason.startswith(f"unknown time zone {shown_zone(tzid)!r}")  # 60 at most
 
 
 def customized_zone(offset: str, *, with_vtimezone: bool = True) -> bytes:
@@ -238,3 +238,20 @@ def test_a_zone_defined_only_by_an_earlier_file_is_unknown() -> None:
     error = fails(customized_zone("+0500", with_vtimezone=False))
 
     assert error.reason == ("unknown time zone 'Customized Time Zone' and no VTIMEZONE defines it")
+
+
+@pytest.mark.parametrize(
+    ("lines", "fragment"),
+    [
+        ((f"DTSTART;TZID={'x' * 100_000}:20261230T090000",), f"unknown time zone '{'x' * 60}…'"),
+        (("DTSTART:20261230T000000Z", "DURATION:P999999999D"), "cannot expand the recurrence"),
+    ],
+    ids=["tzid-too-long-for-a-path", "duration-past-year-9999"],
+)
+def test_values_past_what_python_can_hold_are_refused_clearly(
+    lines: tuple[str, ...], fragment: str
+) -> None:
+    body = "".join(f"{line}\r\n" for line in lines)
+    data = ics(f"BEGIN:VEVENT\r\nUID:big@x\r\nSUMMARY:Close\r\n{body}END:VEVENT\r\n")
+
+    assert fragment in str(fails(data))

@@ -231,3 +231,19 @@ def test_bad_documents_name_the_line_and_the_field(text: str, line: int, fragmen
 
     assert fragment in str(raised.value)
     assert raised.value.line == line
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 2000 + "]" * 2000,
+        "{a: " * 2000 + "1" + "}" * 2000,
+        '{"periods": ' + "[" * 900 + "]" * 900 + "}",
+    ],
+    ids=["yaml-lists", "yaml-mappings", "json"],
+)
+def test_a_document_nested_thousands_of_levels_is_refused_quickly(text: str) -> None:
+    with pytest.raises(CalendarError, match="nested more than 64 levels deep") as raised:
+        load_calendar(text.encode(), source="deep.yaml", options=ParseOptions(horizon=HORIZON))
+
+    assert raised.value.line == 1

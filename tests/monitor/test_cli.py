@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.db.migrate import head_revision
+from monitor.db.engine import make_engine, session_scope
+from monitor.db.migrate import head_revision, upgrade
+from monitor.db.models import Calendar
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics, moved
 
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
@@ -186,3 +188,72 @@ def test_db_upgrade_reports_the_revision(env: dict[str, str]) -> None:
     result = run("db", "upgrade", env=env, check=True)
 
     assert result.stdout.strip() == f"database schema at revision {head_revision()}"
+
+
+# --- hostile input: one line, exit 2, and nothing that rings the terminal -------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("--name", "a/../b"), "--name: 'a/../b' cannot name a calendar"),
+        (("--name", "finance", "--team", "ops\x07"), "--team: contains a control character (U+0007)"),
+        (("--name", "finance", "--encoding", "rot13"), "'rot13' is not a text encoding"),
+        (("--name", "finance", "--encoding", "zlib_codec"), "'zlib_codec' is not a text encoding"),
+    ],
+    ids=["slashes", "bell-in-team", "rot13", "zlib"],
+)  # fmt: skip
+def test_import_refuses_what_cannot_be_stored_in_one_line(
+    calendar_file: Path, env: dict[str, str], args: tuple[str, ...], says: str
+) -> None:
+    result = run("calendar", "import", str(calendar_file), *args, env=env)
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert run("calendar", "list", env=env, check=True).stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("intensity", "timeline", "--from", "9999-01-01"), ("intensity", "--at", "9999-12-31T23:59"),
+     ("notices", "plan", "--to", "0001-01-01")],
+)  # fmt: skip
+def test_a_year_out_of_range_is_exit_2(env: dict[str, str], args: tuple[str, ...]) -> None:
+    result = run(*args, env=env)
+
+    assert result.returncode == 2, result.stderr
+    assert "the year must lie between 1900 and 2199" in result.stderr
+
+
+def test_control_characters_in_a_file_never_reach_the_terminal(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    path = tmp_path / "bell.ics"
+    path.write_bytes(ics(event("b@x", "Close\x07\x1b[2J", "20261230", "20261231")))
+    broken = tmp_path / "broken.ics"
+    broken.write_bytes(ics(event("b@x", "Close\x1b]0;owned\x07", "20261230", "20261228")))
+
+    table = run("calendar", "preview", str(path), "--from", "2026-12-01", "--to", "2027-01-31", env=env)  # fmt: skip
+    error = run("calendar", "preview", str(broken), env=env)
+
+    assert table.returncode == 0, table.stderr
+    assert "Close[2J" in table.stdout and "control characters removed" in table.stdout
+    assert error.returncode == 2 and "end before start" in error.stderr
+    assert "Close\\x1b]0;owned\\x07" in error.stderr  # the error names the event, escaped
+    for output in (table.stdout, table.stderr, error.stdout, error.stderr):
+        assert "\x07" not in output and "\x1b" not in output
+
+
+def test_a_name_stored_with_an_escape_is_listed_escaped(env: dict[str, str]) -> None:
+    Path(env["CLOSEWATCH_DATA_DIR"]).mkdir(parents=True)
+    engine = make_engine(f"sqlite:///{env['CLOSEWATCH_DATA_DIR']}/closewatch.db")
+    upgrade(engine)
+    with session_scope(engine) as session:
+        session.add(Calendar(name="old\x1b[31m", timezone="UTC", format="ics", source=b"",
+                             content_hash=""))  # fmt: skip
+    engine.dispose()
+
+    listed = run("calendar", "list", env=env, check=True)
+
+    assert listed.stdout.startswith("old\\x1b[31m\tics")

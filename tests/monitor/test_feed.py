@@ -7,13 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import icalendar
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from calendars import Horizon
 from calendars.load import load_calendar
 from calendars.options import ParseOptions
 from monitor.db.engine import session_scope
-from monitor.db.models import System
+from monitor.db.models import Occurrence, Period, System
 from monitor.feed import event_uid
 from monitor.store.queries import OccurrenceFilter, list_occurrences
 from tests.conftest import NOW
@@ -239,3 +239,17 @@ async def test_head_on_the_feed_gives_the_headers_and_checks_the_link(
     assert head.headers["etag"] == get.headers["etag"]
     assert head.headers["content-type"] == "text/calendar; charset=utf-8"
     assert (anonymous.status_code, forged.status_code) == (401, 403)
+
+
+async def test_a_title_stored_with_control_characters_reaches_the_feed_without_them(
+    client: httpx.AsyncClient, editor: dict[str, str], viewer: dict[str, str], engine: Engine
+) -> None:
+    await _stored(client, editor)
+    with session_scope(engine) as session:  # as an older closewatch stored it
+        session.execute(update(Period).values(title="Stock take\x07\x1b[2J"))
+        session.execute(update(Occurrence).values(title=None))
+
+    response = await client.get("/calendar.ics", headers=viewer)
+
+    assert b"Stock take[2J" in response.content
+    assert b"\x07" not in response.content and b"\x1b" not in response.content

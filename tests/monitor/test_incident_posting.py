@@ -82,9 +82,16 @@ def test_cli_names_a_missing_incident_and_a_bad_duration(tmp_path: Path) -> None
 
     missing = run("resolve", "7", "--summary", "The invoicing system works again.")
     soon = run("update", "7", "--message", "Still on it.", "--next-update", "soon")
+    bell = run("update", "7", "--message", "Still on it.\x07\x1b[2J")
+    past = run("update", "99999999999999999999", "--message", "Still on it.")
 
     assert (missing.returncode, missing.stderr.strip()) == (2, "closewatch: error: no incident 7")
     assert soon.returncode == 2 and soon.stderr.strip().startswith(
         "closewatch: error: --next-update: 'soon'"
     )
-    assert "Traceback" not in missing.stderr + soon.stderr
+    assert (bell.returncode, bell.stderr.strip()) == (
+        2,
+        "closewatch: error: --message: contains a control character (U+0007)",
+    )
+    assert past.returncode == 2
+    assert "Traceback" not in missing.stderr + soon.stderr + bell.stderr + past.stderr

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import email
 import email.policy
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from monitor.api.routes_report import REFERENCE_CHARACTERS, clean
 from monitor.db.engine import session_scope
-from monitor.db.models import Delivery, ProblemReport, System
+from monitor.db.models import Calendar, Delivery, Period, ProblemReport, System
 from monitor.notices.compose import Composer
 from monitor.paths import templates_dir
 from monitor.settings import Settings
@@ -235,3 +236,19 @@ def test_control_characters_are_stripped_and_answers_capped() -> None:
     assert clean("one\ntwo", 100, lines=False) == "one two"
     assert clean("x" * 300, 200, lines=False) == "x" * 200
     assert clean(None, 10, lines=False) == ""
+
+
+async def test_a_title_stored_with_control_characters_does_not_reach_the_helpdesk(
+    client: httpx.AsyncClient, engine: Engine, editor: dict[str, str], invoicing: None
+) -> None:
+    uploaded = await client.post("/api/v1/calendars", headers=editor, data={"name": "finance"},
+                                 files={"file": ("closing.ics", ics(CLOSING_NOW))})  # fmt: skip
+    assert uploaded.status_code in (200, 201)
+    with session_scope(engine) as session:  # as an older closewatch stored it
+        session.execute(update(Period).values(title="Month-end\x07 closing\x1b[2J"))
+        session.execute(update(Calendar).values(updated_at=NOW + timedelta(seconds=1)))
+
+    await client.post("/report", data={**ANSWERS, "system": "the invoicing system"})
+
+    (report,) = reports(engine)
+    assert report.critical_period == "Month-end closing[2J"

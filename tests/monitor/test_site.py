@@ -25,6 +25,28 @@ EXPECTED = {
         "invalid escape sequence: \\1 (patterns run on RE2: no backreferences, no lookahead "
         "or lookbehind)"
     ],
+    "invalid-contact-email.yaml": [
+        "line 4: audiences[0].contact.email: 'dana.weber@example.com\\r\\nBcc: everyone@example.com' "
+        "is not an email address: The part after the @-sign contains invalid characters: "
+        "':', '@', SPACE, U+000A, U+000D."
+    ],
+    "invalid-heads-up-days.yaml": [
+        "line 4: audiences[0].heads_up.by_category.year_end: Input should be less than or equal to 20"
+    ],
+    "invalid-language.yaml": [
+        "line 4: audiences[0].language: unknown language 'zz': use a language code Babel knows, "
+        "such as en, de, fr or de-CH"
+    ],
+    "invalid-member-name-line-break.yaml": [
+        "line 6: audiences[0].members[0].name: contains a control character (U+000D)"
+    ],
+    "invalid-nesting.yaml": ["line 4: document: nested more than 64 levels deep"],
+    "invalid-plain-name-escape.yaml": [
+        "line 3: systems[0].plain_name: contains a control character (U+001B)"
+    ],
+    "invalid-system-name-newline.yaml": [
+        "line 2: systems[0].name: contains a control character (U+000A)"
+    ],
     "invalid-check-kind.yaml": [
         "line 5: systems[0].checks[0]: unknown kind 'smtp' (expected 'http', 'tcp', 'tls')"
     ],

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import cast
 
+import pytest
+
+from notifiers.channels.base import DeliveryError
 from notifiers.message import Message
-from notifiers.mime import build_email
+from notifiers.mime import build_email, email_bytes
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
@@ -97,3 +100,49 @@ def test_message_id_depends_only_on_the_dedupe_key() -> None:
 def test_message_id_domain_can_be_given() -> None:
     mail = build_email(MESSAGE, sender="closewatch@example.de", domain="notices.example.org")
     assert mail["Message-ID"].endswith("@notices.example.org>")
+
+
+# --- names are data, never headers ----------------------------------------------------------
+
+INJECTION = "\r\nBcc: everyone@example.com"
+
+
+@pytest.mark.parametrize(
+    ("field", "label"),
+    [("recipient_name", "recipient name"), ("recipient_address", "recipient address"),
+     ("sender_name", "sender name"), ("reply_to", "reply-to address")],
+)  # fmt: skip
+def test_a_line_break_in_a_name_or_address_is_a_permanent_error_not_a_header(
+    field: str, label: str
+) -> None:
+    bad = replace(MESSAGE, **{field: getattr(MESSAGE, field) + INJECTION})
+
+    with pytest.raises(DeliveryError) as raised:
+        email_bytes(bad, sender="closewatch@example.de")
+
+    assert raised.value.permanent
+    assert label in str(raised.value) and "U+000D" in str(raised.value)
+
+
+def test_an_injected_sender_setting_is_refused_too() -> None:
+    with pytest.raises(DeliveryError, match="sender address"):
+        email_bytes(MESSAGE, sender="closewatch@example.de" + INJECTION)
+
+
+def test_a_non_ascii_address_is_a_permanent_error_not_a_crash() -> None:
+    with pytest.raises(DeliveryError, match="not ASCII") as raised:
+        email_bytes(replace(MESSAGE, recipient_address="jürgen@example.de"), sender="cw@example.de")
+
+    assert raised.value.permanent
+
+
+def test_control_characters_leave_the_subject_and_the_headers_stay_whole() -> None:
+    raw = email_bytes(
+        replace(MESSAGE, subject="Close\x07 \x1b[31mnow\r\nBcc: x@example.com"),
+        sender="closewatch@example.de",
+    )
+
+    head = raw.split(b"\r\n\r\n", 1)[0].decode()
+    assert "Subject: Close [31mnow Bcc: x@example.com\r\n" in head
+    assert not [line for line in head.split("\r\n") if line.startswith("Bcc")]
+    assert "\x07" not in head and "\x1b" not in head

@@ -11,6 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from monitor.db.engine import make_engine, session_scope
+from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_upload
+from monitor.settings import Settings
+from monitor.store.calendars import save_calendar
+from tests.monitor.samples import INVENTORY, ics
 from tests.ui.conftest import ARTIFACTS, Server
 
 FIXTURE = Path(__file__).parents[1] / "calendars" / "fixtures" / "outlook_last_weekday_monthly.ics"
@@ -232,3 +237,71 @@ async def test_the_stylesheet_is_served_with_caching(client: httpx.AsyncClient) 
     css = await client.get("/static/closewatch.css")
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     assert "max-age" in css.headers["cache-control"]
+
+
+async def test_the_notice_preview_answers_odd_occurrence_numbers_with_a_message(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    await _signed_in(client, editor)
+    for occurrence, says in (("²", "is not an occurrence number"), ("9" * 5000, "is not an occurrence number"),
+                             ("99999999999999999999", "less than or equal to")):  # fmt: skip
+        page = await client.get(
+            "/notices/preview",
+            params={"kind": "heads_up", "audience": "x", "occurrence": occurrence},
+        )
+        assert page.status_code == 200, page.text
+        assert says in page.text
+
+
+async def test_a_calendar_name_that_is_not_a_slug_is_refused_on_the_page(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    csrf = await _signed_in(client, editor)
+    files = {"file": ("x.ics", FIXTURE.read_bytes(), "text/calendar")}
+    # Written by hand: httpx would percent-encode the BEL in the file's name.
+    bell = (
+        b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf.encode()
+        + b'\r\n--b\r\nContent-Disposition: form-data; name="file"; filename="x\x07.ics"\r\n'
+        b"Content-Type: text/calendar\r\n\r\n" + FIXTURE.read_bytes() + b"\r\n--b--\r\n"
+    )  # fmt: skip
+
+    answer = await client.post(
+        "/calendars/preview", data={"csrf": csrf, "name": "a/../b"}, files=files
+    )
+    named = await client.post(
+        "/calendars/preview",
+        content=bell,
+        headers={"Content-Type": "multipart/form-data; boundary=b"},
+    )
+
+    assert answer.status_code == 422
+    assert "cannot name a calendar" in answer.text
+    assert named.status_code == 422
+    assert "contains a control character (U+0007)" in named.text
+
+
+def test_deleting_a_calendar_named_like_a_path_deletes_only_it(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    # Stored by an older closewatch, before names had to be slugs; and its namesake "b".
+    settings = Settings(data_dir=server.data_dir, database_url=None)
+    engine = make_engine(settings.effective_database_url)
+    now = datetime.now(UTC)
+    for name in ("a/../b", "b"):
+        source = UploadedSource(name=name, data=ics(INVENTORY), filename="old.ics")
+        parsed = parse_upload(settings, ImportRequest(source), horizon=horizon_for(settings, now))
+        with session_scope(engine) as session:
+            save_calendar(session, source, parsed, now=now)
+    engine.dispose()
+
+    sign_in(page, server)
+    page.goto(f"{server.base}/calendars")
+    page.get_by_role("button", name="Delete a/../b").click()
+    page.wait_for_url(re.compile(r"/calendars\?deleted="))
+
+    assert "Deleted “a/../b”" in page.locator("main").inner_text()
+    api = httpx.get(
+        f"{server.base}/api/v1/calendars", headers={"Authorization": f"Bearer {server.token}"}
+    )
+    assert "b" in [c["name"] for c in api.json()]
+    assert "a/../b" not in [c["name"] for c in api.json()]
+    page.get_by_role("button", name="Delete b", exact=True).click()
+    page.wait_for_url(re.compile(r"/calendars\?deleted=b"))

@@ -12,7 +12,8 @@ from pydantic import ValidationError
 
 from monitor.checks.base import Status
 from monitor.checks.http import probe_http
-from monitor.checks.specs import STORED, HttpCheck
+from monitor.checks.specs import HttpCheck
+from monitor.fields import STORED
 from tests.attacks import BACKTRACKING_PATTERN
 from tests.monitor.checks.servers import (
     Authority,
@@ -122,7 +123,7 @@ def test_a_pattern_re2_cannot_run_is_refused_naming_the_field(pattern: str, reas
 async def test_a_stored_pattern_re2_cannot_run_makes_its_check_down_saying_so(port: int) -> None:
     stored = HttpCheck.model_validate(
         {"name": "web", "url": f"http://127.0.0.1:{port}/ok", "body_pattern": "(?=OK)"},
-        context={STORED: True},
+        context=STORED,
     )
 
     outcome = await probe_http(stored)

@@ -233,3 +233,23 @@ async def test_one_answer_per_link_and_still_a_problem_reaches_it_at_most_hourly
         ("dana@example.com", NOW),
         ("dana@example.com", NOW + timedelta(minutes=61)),
     ]
+
+
+async def test_a_comment_loses_control_characters_a_nul_included(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    await send_heads_up(engine, settings)
+    with session_scope(engine) as session:
+        key = session.execute(
+            select(Delivery.dedupe_key).where(Delivery.status == "sent")
+        ).scalar_one()
+    link = Links(settings.signing_key(), settings.public_url).feedback(key, "problem")
+
+    answered = await client.post(
+        path_of(link), data={"answer": "problem", "comment": "Hängt\x00 immer\x07 noch.\nSeit 9."}
+    )
+
+    assert answered.status_code == 200  # on PostgreSQL a NUL would fail the insert
+    with session_scope(engine) as session:
+        (feedback,) = session.execute(select(Feedback)).scalars().all()
+    assert feedback.comment == "Hängt immer noch.\nSeit 9."
