@@ -15,20 +15,20 @@ from monitor.api import (
     routes_incidents,
     routes_intensity,
     routes_notices,
-    routes_pages,
     routes_periods,
     routes_public,
     routes_report,
     routes_status,
     routes_systems,
     routes_tokens,
-    routes_ui,
 )
 from monitor.api.background import background_work
 from monitor.api.headers import SecurityHeaders
 from monitor.api.limits import BodySizeLimit
 from monitor.api.nul import NoNulInUrl
 from monitor.api.openapi import install_openapi
+from monitor.api.pages import calendars as calendars_page
+from monitor.api.pages import dashboard, home, notice_preview, signin
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -60,8 +60,11 @@ ROUTERS = tuple(
         routes_report,
         routes_status,
         routes_feed,
-        routes_pages,
-        routes_ui,
+        home,
+        signin,
+        dashboard,
+        calendars_page,
+        notice_preview,
     )
 )
 
