@@ -9,17 +9,20 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
 from monitor.api import (
+    routes_audiences,
     routes_calendars,
+    routes_deliveries,
     routes_feed,
     routes_health,
     routes_incidents,
     routes_intensity,
-    routes_notices,
     routes_periods,
+    routes_previews,
     routes_public,
     routes_report,
     routes_status,
     routes_systems,
+    routes_templates,
     routes_tokens,
 )
 from monitor.api.background import background_work
@@ -52,7 +55,10 @@ ROUTERS = tuple(
         routes_periods,
         routes_systems,
         routes_intensity,
-        routes_notices,
+        routes_audiences,
+        routes_templates,
+        routes_previews,
+        routes_deliveries,
         routes_incidents,
         routes_tokens,
         routes_health,

@@ -25,6 +25,8 @@ from monitor.jobs import WorkersBusy
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# Why an entry from the site file cannot be changed through the API or a page.
+SITE_MANAGED = "managed by the site file; change it there"
 
 
 class Problem(Exception):
@@ -37,6 +39,11 @@ class Problem(Exception):
         self.title = title or HTTPStatus(status).phrase
         self.extra = extra
         self.headers: dict[str, str] = {}
+
+
+def invalid_field(field: str, detail: str) -> Problem:
+    """A 422 naming the request field that is wrong."""
+    return Problem(422, f"{field}: {detail}", title="Invalid request", field=field)
 
 
 def problem_response(

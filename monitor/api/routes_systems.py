@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.problems import Problem
+from monitor.api.problems import SITE_MANAGED, Problem
 from monitor.api.schemas_watch import SystemOut
 from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
@@ -23,8 +23,6 @@ from monitor.site import SystemSpec
 from monitor.store.systems import API, SITE, checks_of, find_system, save_system
 
 router = APIRouter(prefix="/api/v1/systems", tags=["systems"])
-
-SITE_MANAGED = "managed by the site file; change it there"
 
 
 @router.get("", response_model=list[SystemOut], summary="List systems with their level now")

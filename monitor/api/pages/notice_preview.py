@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from monitor.api.pages.plumbing import KIND_LABELS, gate, one_line, render_page
 from monitor.api.problems import Problem
-from monitor.api.routes_notices import render_preview
+from monitor.api.routes_previews import render_preview
 from monitor.api.schemas_notices import PREVIEW_KINDS, PreviewIn
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
