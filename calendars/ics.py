@@ -15,102 +15,34 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-import recurring_ical_events
 import x_wr_timezone
 from icalendar import Event
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendars.classify import classify, split_list
 from calendars.errors import CalendarError
+from calendars.ics_expand import expand
 from calendars.ics_quirks import match_until_to_start, one_calendar, parse_components
+from calendars.ics_source import IcsEvent, IcsSource
 from calendars.ics_zones import own_zones, tzid_that_cannot_be_looked_up, vendor_zone, zone_times
-from calendars.model import OccurrenceDraft, ParsedCalendar, PeriodDraft, SourceWarning
+from calendars.model import ParsedCalendar, PeriodDraft, SourceWarning
 from calendars.options import ParseOptions, load_zone, shown_zone
 from calendars.series import (
-    CannotExpand,
-    Reader,
-    Window,
-    estimate,
-    expand_bounded,
-    rebase_distant_start,
     rules_of,
 )
-from calendars.timeutil import instance_label, to_utc
 
-ONE_OFF = "once"  # the instance of an event that does not repeat: moving it keeps its identity
-# recurring-ical-events compares floating times and dates with the span as if in UTC;
-# a day's margin on each side, then an exact filter, keeps every zone right.
-MARGIN = timedelta(days=1)
 # RFC 5545 allows these once per event; a second one makes the event ambiguous.
 SINGLE_VALUED = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "SUMMARY", "STATUS",
                  "DESCRIPTION", "LOCATION")  # fmt: skip
 
 
-@dataclass(slots=True)
-class _Event:
-    """A VEVENT and where it is in the file."""
-
-    component: Event
-    line: int
-    end_line: int
-    uid: str
-
-    @property
-    def summary(self) -> str:
-        return str(self.component.get("SUMMARY") or "").strip()
-
-    @property
-    def label(self) -> str:
-        return f"'{self.summary or '(untitled)'}' (UID {self.uid})"
-
-    @property
-    def is_override(self) -> bool:
-        return "RECURRENCE-ID" in self.component
-
-
-class _Source:
-    """The raw lines, for naming the line of an event or one of its properties."""
-
-    def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.spans = list(self._event_spans())
-
-    def _event_spans(self) -> Iterator[tuple[int, int]]:
-        begin = None
-        for number, line in enumerate(self.lines, 1):
-            upper = line.strip().upper()
-            if upper == "BEGIN:VEVENT":
-                begin = number
-            elif upper == "END:VEVENT" and begin is not None:
-                yield begin, number
-                begin = None
-
-    def line_of(self, text: str, nth: int = 1) -> int | None:
-        """The line that reads ``text`` (case aside) for the ``nth`` time."""
-        seen = 0
-        for number, line in enumerate(self.lines, 1):
-            seen += line.strip().upper() == text
-            if seen == nth:
-                return number
-        return None
-
-    def property_line(self, event: _Event, name: str) -> int:
-        for number in range(event.line, event.end_line + 1):
-            upper = self.lines[number - 1].upper()
-            if upper.startswith((f"{name}:", f"{name};")):
-                return number
-        return event.line
-
-
 def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
-    source = _Source(text)
+    source = IcsSource(text)
     calendar, reshaped = _parse(text, source)
     declared = str(calendar.get("X-WR-TIMEZONE") or "").strip() or None
     zone_name = options.zone_name(declared)
@@ -138,7 +70,7 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
 
     standard = _standard(calendar, declared)
     _match_untils_to_starts(standard, masters, source, parsed)
-    occurrences = _expand(standard, masters, options, zone, source, parsed)
+    occurrences = expand(standard, masters, options, zone, source, parsed)
     parsed.occurrences.extend(sorted(occurrences))
     _drop_cancelled_periods(parsed, masters)
     if not events:
@@ -146,7 +78,7 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
     return parsed
 
 
-def _parse(text: str, source: _Source) -> tuple[icalendar.Calendar, SourceWarning | None]:
+def _parse(text: str, source: IcsSource) -> tuple[icalendar.Calendar, SourceWarning | None]:
     """The file as one VCALENDAR, and a warning if it had to be made one."""
     try:
         parts = parse_components(text)
@@ -170,7 +102,9 @@ def _parse(text: str, source: _Source) -> tuple[icalendar.Calendar, SourceWarnin
     return calendar, SourceWarning(assumed, line=line)
 
 
-def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalendar) -> list[_Event]:
+def _events(
+    calendar: icalendar.Calendar, source: IcsSource, parsed: ParsedCalendar
+) -> list[IcsEvent]:
     components = [c for c in calendar.subcomponents if c.name == "VEVENT"]
     spans = source.spans if len(source.spans) == len(components) else [(0, 0)] * len(components)
     events = []
@@ -178,7 +112,7 @@ def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalenda
     for component, (line, end_line) in zip(components, spans, strict=True):
         _check_single_valued(component, source, line, end_line)
         uid = str(component.get("UID") or "").strip()
-        event = _Event(component, line, end_line, uid)
+        event = IcsEvent(component, line, end_line, uid)
         if not uid:
             event.uid = _synthetic_uid(component, synthetic)
             component["UID"] = event.uid
@@ -190,7 +124,7 @@ def _events(calendar: icalendar.Calendar, source: _Source, parsed: ParsedCalenda
     return events
 
 
-def _check_single_valued(component: Event, source: _Source, line: int, end_line: int) -> None:
+def _check_single_valued(component: Event, source: IcsSource, line: int, end_line: int) -> None:
     for name in SINGLE_VALUED:
         if isinstance(component.get(name), list):
             repeats = [
@@ -212,7 +146,7 @@ def _synthetic_uid(component: Event, taken: Counter[str]) -> str:
     return uid if taken[uid] == 1 else f"{uid}-{taken[uid]}"
 
 
-def _check_event(event: _Event, source: _Source) -> None:
+def _check_event(event: IcsEvent, source: IcsSource) -> None:
     """Refuse what would make the expansion wrong, naming the line."""
     component = event.component
 
@@ -257,9 +191,9 @@ def _show(value: date | datetime) -> str:
     return value.isoformat()
 
 
-def _masters(events: list[_Event]) -> dict[str, _Event]:
+def _masters(events: list[IcsEvent]) -> dict[str, IcsEvent]:
     """The defining VEVENT of each UID: the one without RECURRENCE-ID, else the first."""
-    masters: dict[str, _Event] = {}
+    masters: dict[str, IcsEvent] = {}
     for event in events:
         current = masters.get(event.uid)
         if current is None or (current.is_override and not event.is_override):
@@ -267,7 +201,7 @@ def _masters(events: list[_Event]) -> dict[str, _Event]:
     return masters
 
 
-def _period(event: _Event, options: ParseOptions, zone_name: str) -> PeriodDraft:
+def _period(event: IcsEvent, options: ParseOptions, zone_name: str) -> PeriodDraft:
     component = event.component
     texts = {
         "summary": event.summary,
@@ -344,71 +278,10 @@ def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.C
         raise CalendarError(f"X-WR-TIMEZONE {declared!r} cannot be used: {exc}") from None
 
 
-def _expand(
-    calendar: icalendar.Calendar,
-    masters: dict[str, _Event],
-    options: ParseOptions,
-    zone: tzinfo,
-    source: _Source,
-    parsed: ParsedCalendar,
-) -> list[OccurrenceDraft]:
-    horizon = options.horizon
-    cap = options.max_occurrences_per_series
-
-    def as_utc(value: date | datetime) -> datetime:
-        return to_utc(value, zone)
-
-    components = {str(c.get("UID")): c for c in calendar.walk("VEVENT") if "RECURRENCE-ID" not in c}
-    for uid, component in components.items():
-        try:
-            rebase_distant_start(component, horizon.start, as_utc)
-        except CannotExpand as exc:
-            raise CalendarError(
-                str(exc), line=masters[uid].line or None, event=masters[uid].label
-            ) from None
-    query = _query(calendar, masters, source)
-    span = Window(horizon.start - MARGIN, horizon.end + MARGIN)
-    overrides = _override_counts(calendar)
-    read = Reader(
-        identity=lambda occurrence: occurrence.id,
-        start=lambda occurrence: as_utc(occurrence.start),
-        wanted=lambda occurrence: horizon.overlaps(
-            as_utc(occurrence.start), as_utc(occurrence.end)
-        ),
-    )
-    drafts: list[OccurrenceDraft] = []
-    for series in query.series:
-        event = masters.get(str(series.uid))
-        if event is None:
-            continue
-        master = components.get(event.uid, event.component)
-        try:
-            rules = estimate(
-                master, overrides.get(event.uid, 0), (span.end - span.start).days, as_utc
-            )
-            slack = MARGIN if _dates_or_floating(master) else timedelta(0)
-            found, cut = expand_bounded(
-                series.between, span, cap=cap, rules=rules, read=read, slack=slack
-            )
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise CalendarError(
-                f"cannot expand the recurrence: {exc}", line=event.line or None, event=event.label
-            ) from None
-        repeats = bool(rules_of(master)) or "RDATE" in master
-        drafts.extend(_drafts(found, event, repeats, zone))
-        options.check_total(len(drafts))
-        if cut:
-            parsed.warnings.append(SourceWarning(
-                f"repeats more than {cap} times in the horizon; only the first {cap} are kept",
-                event=f"event {event.label}", line=event.line or None,
-            ))  # fmt: skip
-    return drafts
-
-
 def _match_untils_to_starts(
     calendar: icalendar.Calendar,
-    masters: dict[str, _Event],
-    source: _Source,
+    masters: dict[str, IcsEvent],
+    source: IcsSource,
     parsed: ParsedCalendar,
 ) -> None:
     """Read each RRULE UNTIL in its DTSTART's value type, once X-WR-TIMEZONE has been applied,
@@ -421,64 +294,7 @@ def _match_untils_to_starts(
             ))  # fmt: skip
 
 
-def _dates_or_floating(component: Event) -> bool:
-    value = component["DTSTART"].dt
-    return not isinstance(value, datetime) or value.tzinfo is None
-
-
-def _query(calendar: icalendar.Calendar, masters: dict[str, _Event], source: _Source) -> Any:
-    try:
-        return recurring_ical_events.of(calendar)
-    except (ValueError, TypeError, OverflowError) as exc:  # Overflow: a DURATION past year 9999
-        # The library does not say which event; find it by trying each alone.
-        for event in masters.values():
-            single = icalendar.Calendar()
-            single.add_component(event.component)
-            try:
-                recurring_ical_events.of(single)
-            except (ValueError, TypeError, OverflowError) as alone:
-                raise CalendarError(
-                    f"cannot expand the recurrence: {alone}",
-                    line=source.property_line(event, "RRULE") or None,
-                    event=event.label,
-                ) from None
-        raise CalendarError(f"cannot expand the calendar: {exc}") from None
-
-
-def _override_counts(calendar: icalendar.Calendar) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for component in calendar.walk("VEVENT"):
-        if "RECURRENCE-ID" in component:
-            uid = str(component.get("UID"))
-            counts[uid] = counts.get(uid, 0) + 1
-    return counts
-
-
-def _drafts(
-    found: list[Any], event: _Event, repeats: bool, zone: tzinfo
-) -> Iterator[OccurrenceDraft]:
-    master_title = event.summary or "(untitled)"
-    for occurrence in found:
-        component = occurrence.as_component(False)
-        if str(component.get("STATUS") or "").upper() == "CANCELLED":
-            continue
-        start = to_utc(occurrence.start, zone)
-        end = to_utc(occurrence.end, zone) if occurrence.end is not None else start
-        original = component.get("RECURRENCE-ID")
-        instance = (
-            instance_label(original.dt, zone) if repeats and original is not None else ONE_OFF
-        )
-        title = str(component.get("SUMMARY") or "").strip() or master_title
-        yield OccurrenceDraft(
-            start=start,
-            end=max(end, start),
-            period_key=event.uid,
-            instance=instance,
-            title=title if title != master_title else None,
-        )
-
-
-def _drop_cancelled_periods(parsed: ParsedCalendar, masters: dict[str, _Event]) -> None:
+def _drop_cancelled_periods(parsed: ParsedCalendar, masters: dict[str, IcsEvent]) -> None:
     """A series cancelled as a whole is not a period."""
     with_occurrences = {occurrence.period_key for occurrence in parsed.occurrences}
     cancelled = {
