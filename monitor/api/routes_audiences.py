@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.problems import SITE_MANAGED, Problem
+from monitor.api.problems import SITE_MANAGED, Problem, invalid_field
 from monitor.api.schemas_notices import (
     AudienceOut,
 )
@@ -75,12 +75,7 @@ def create_audience(spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut
 )
 def replace_audience(name: str, spec: AudienceSpec, app: App, _token: Editor) -> AudienceOut:
     if spec.name != name:
-        raise Problem(
-            422,
-            f"body.name: {spec.name!r} does not match {name!r} in the path",
-            title="Invalid request",
-            field="body.name",
-        )
+        raise invalid_field("body.name", f"{spec.name!r} does not match {name!r} in the path")
     with session_scope(app.engine) as session:
         row = _editable_audience(session, name)
         save_audience(session, row, spec, managed_by=API, now=app.clock())

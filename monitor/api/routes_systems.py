@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
-from monitor.api.problems import SITE_MANAGED, Problem
+from monitor.api.problems import SITE_MANAGED, Problem, invalid_field
 from monitor.api.schemas_watch import SystemOut
 from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
@@ -66,12 +66,7 @@ def create_system(spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
 )
 def replace_system(name: str, spec: SystemSpec, app: App, _token: Editor) -> SystemOut:
     if spec.name != name:
-        raise Problem(
-            422,
-            f"body.name: {spec.name!r} does not match {name!r} in the path",
-            title="Invalid request",
-            field="body.name",
-        )
+        raise invalid_field("body.name", f"{spec.name!r} does not match {name!r} in the path")
     _distinct_checks(spec)
     with session_scope(app.engine) as session:
         system = _editable(session, name)
