@@ -77,6 +77,6 @@ def test_healthz_answers_at_once_while_an_upload_runs_into_its_time_limit(
     assert answer[0].status_code == 422
     assert f"took longer than the limit of {JOB_SECONDS} s" in answer[0].json()["detail"]
     assert JOB_SECONDS <= took[0] < JOB_SECONDS + 10
-    assert len(latencies) > 20
+    assert len(latencies) >= 2 * JOB_SECONDS  # answered all along, at least twice a second
     # It stalled 8 s when the server parsed in its own process; a loaded CI machine adds noise.
     assert max(latencies) < 2.0, sorted(latencies)[-5:]
