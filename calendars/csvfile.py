@@ -218,7 +218,7 @@ def _span(row: _Row, zone: tzinfo) -> tuple[datetime, datetime, date | datetime]
     if isinstance(start, datetime) != isinstance(end, datetime):
         raise CalendarError("start and end must both be dates or both date-times", line=row.line)
     if not isinstance(start, datetime):
-        if end < start:  # type: ignore[operator]
+        if end < start:
             raise CalendarError(f"end before start ({end} is before {start})", line=row.line)
         # A date in a sheet is the last day of the period, so the span runs to the next midnight.
         return local_midnight(start, zone), local_midnight(end + timedelta(days=1), zone), start

@@ -21,14 +21,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 import x_wr_timezone
-from icalendar import Event
+from icalendar import Component
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendars.classify import classify, split_list
 from calendars.errors import CalendarError
 from calendars.ics_expand import expand
 from calendars.ics_quirks import match_until_to_start, one_calendar, parse_components
-from calendars.ics_source import IcsEvent, IcsSource
+from calendars.ics_source import IcsEvent, IcsSource, when
 from calendars.ics_zones import own_zones, tzid_that_cannot_be_looked_up, vendor_zone, zone_times
 from calendars.model import ParsedCalendar, PeriodDraft, SourceWarning
 from calendars.options import ParseOptions, load_zone, shown_zone
@@ -124,7 +124,7 @@ def _events(
     return events
 
 
-def _check_single_valued(component: Event, source: IcsSource, line: int, end_line: int) -> None:
+def _check_single_valued(component: Component, source: IcsSource, line: int, end_line: int) -> None:
     for name in SINGLE_VALUED:
         if isinstance(component.get(name), list):
             repeats = [
@@ -138,7 +138,7 @@ def _check_single_valued(component: Event, source: IcsSource, line: int, end_lin
             )
 
 
-def _synthetic_uid(component: Event, taken: Counter[str]) -> str:
+def _synthetic_uid(component: Component, taken: Counter[str]) -> str:
     """A UID from the title and start; a second event with the same ones gets ``-2``, and so on."""
     basis = f"{component.get('SUMMARY', '')}|{component.get('DTSTART').to_ical().decode() if 'DTSTART' in component else ''}"
     uid = "closewatch-" + hashlib.sha256(basis.encode()).hexdigest()[:16]
@@ -161,9 +161,9 @@ def _check_event(event: IcsEvent, source: IcsSource) -> None:
     for prop in ("DTSTART", "DTEND", "RECURRENCE-ID"):
         if prop in component:
             _check_zone(component[prop], prop, fail)
-    start = component["DTSTART"].dt
+    start = when(component, "DTSTART")
     if "DTEND" in component:
-        end = component["DTEND"].dt
+        end = when(component, "DTEND")
         if isinstance(start, datetime) != isinstance(end, datetime):
             raise fail("DTSTART and DTEND must both be dates or both date-times", "DTEND")
         if _naive(start) != _naive(end) and isinstance(start, datetime):
@@ -171,7 +171,7 @@ def _check_event(event: IcsEvent, source: IcsSource) -> None:
         if end < start:
             raise fail(f"end before start ({_show(end)} is before {_show(start)})", "DTEND")
     elif "DURATION" in component:
-        duration = component["DURATION"].dt
+        duration = component.get("DURATION").dt
         if not isinstance(duration, timedelta) or duration < timedelta(0):
             raise fail("DURATION must not be negative", "DURATION")
 
@@ -231,14 +231,14 @@ def _period(event: IcsEvent, options: ParseOptions, zone_name: str) -> PeriodDra
     )
 
 
-def _text(component: Event, name: str) -> str | None:
+def _text(component: Component, name: str) -> str | None:
     value = component.get(name)
     if isinstance(value, list):
         value = ",".join(str(item) for item in value)
     return str(value).strip() if value is not None and str(value).strip() else None
 
 
-def _categories(component: Event) -> list[str]:
+def _categories(component: Component) -> list[str]:
     value = component.get("CATEGORIES")
     if value is None:
         return []
@@ -246,7 +246,7 @@ def _categories(component: Event) -> list[str]:
     return [str(tag) for item in values for tag in getattr(item, "cats", [item])]
 
 
-def _recurrence(component: Event) -> str | None:
+def _recurrence(component: Component) -> str | None:
     parts = [rule.to_ical().decode() for rule in rules_of(component)]
     if "RDATE" in component:
         parts.append("RDATE")
@@ -273,7 +273,8 @@ def _standard(calendar: icalendar.Calendar, declared: str | None) -> icalendar.C
     if not declared:
         return calendar
     try:
-        return x_wr_timezone.to_standard(calendar)
+        standard: icalendar.Calendar = x_wr_timezone.to_standard(calendar)  # untyped: a Calendar
+        return standard
     except (ValueError, KeyError, OSError) as exc:
         raise CalendarError(f"X-WR-TIMEZONE {declared!r} cannot be used: {exc}") from None
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import icalendar
 import recurring_ical_events
-from icalendar import Event
+from icalendar import Component
 
 from calendars.errors import CalendarError
-from calendars.ics_source import IcsEvent, IcsSource
+from calendars.ics_source import IcsEvent, IcsSource, when
 from calendars.model import OccurrenceDraft, ParsedCalendar, SourceWarning
 from calendars.options import ParseOptions
 from calendars.series import (
@@ -97,8 +97,8 @@ def expand(
     return drafts
 
 
-def _dates_or_floating(component: Event) -> bool:
-    value = component["DTSTART"].dt
+def _dates_or_floating(component: Component) -> bool:
+    value = when(component, "DTSTART")
     return not isinstance(value, datetime) or value.tzinfo is None
 
 

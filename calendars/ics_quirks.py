@@ -40,7 +40,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import icalendar
-from icalendar import Component, Event, vRecur
+from icalendar import Component, vRecur
 
 # Components a file may hold at the top when its exporter left out the VCALENDAR.
 LOOSE_COMPONENTS = ("VEVENT", "VTIMEZONE")
@@ -91,7 +91,7 @@ def one_calendar(parts: Sequence[Component]) -> tuple[icalendar.Calendar | None,
     return merged, "the file's events are not in one VCALENDAR; they are read as one calendar"
 
 
-def match_until_to_start(event: Event) -> list[str]:
+def match_until_to_start(event: Component) -> list[str]:
     """Give each RRULE ``UNTIL`` the value type of ``DTSTART``; what was assumed, one per rule."""
     rules: Any = event.get("RRULE")
     start = getattr(event.get("DTSTART"), "dt", None)

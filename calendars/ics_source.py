@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
 
-from icalendar import Event
+from icalendar import Component
+
+
+def when(component: Component, name: str) -> date:
+    """The value of DTSTART, DTEND or RECURRENCE-ID: a date or a datetime (a date too)."""
+    # icalendar types a property as any of its thirty value classes; these three hold a date.
+    prop: Any = component[name]
+    return cast(date, prop.dt)
 
 
 @dataclass(slots=True)
 class IcsEvent:
     """A VEVENT and where it is in the file."""
 
-    component: Event
+    component: Component
     line: int
     end_line: int
     uid: str

@@ -31,7 +31,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from icalendar import Event, vDDDLists, vDDDTypes
+from icalendar import Component, vDDDLists, vDDDTypes
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from calendars.errors import CalendarError
@@ -58,7 +58,7 @@ def own_zones(calendar: icalendar.Calendar) -> dict[str, tzinfo]:
     return zones
 
 
-def zone_times(event: Event, own: dict[str, tzinfo]) -> list[tuple[str, str]]:
+def zone_times(event: Component, own: dict[str, tzinfo]) -> list[tuple[str, str]]:
     """Put each of the event's times with a TZID in the zone the file gives it (see above).
 
     Returns what was assumed, once per TZID: the first property that carries it

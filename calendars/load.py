@@ -61,13 +61,12 @@ def load_calendar(
     data: bytes,
     *,
     source: str,
-    options: ParseOptions | None = None,
+    options: ParseOptions,
     format: str | None = None,
     encoding: str | None = None,
 ) -> ParsedCalendar:
     """Parse and expand ``data``, then :func:`~calendars.tidy.tidy` the result; every
     problem is a CalendarError naming ``source``."""
-    options = options or ParseOptions()
     try:
         text = decode_text(data, encoding=encoding)
         kind = format or detect_format(text, source)

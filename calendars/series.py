@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from icalendar import Event
+from icalendar import Component
+
+from calendars.ics_source import when
 
 # Seconds per rule step for the frequencies worth rebasing.
 STEP_SECONDS = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86400, "WEEKLY": 7 * 86400}
@@ -44,7 +46,7 @@ class CannotExpand(ValueError):
     """A series that cannot be expanded both exactly and safely."""
 
 
-def rules_of(event: Event) -> list[Any]:
+def rules_of(event: Component) -> list[Any]:
     """The event's RRULE values (vRecur), however many it has."""
     value = event.get("RRULE")
     if value is None:
@@ -53,7 +55,7 @@ def rules_of(event: Event) -> list[Any]:
 
 
 def rebase_distant_start(
-    event: Event, horizon_start: datetime, as_utc: Callable[[Any], datetime]
+    event: Component, horizon_start: datetime, as_utc: Callable[[Any], datetime]
 ) -> None:
     """Move a fine-grained rule's DTSTART forward to just before ``horizon_start``.
 
@@ -70,7 +72,7 @@ def rebase_distant_start(
     freq = _first(rule, "FREQ")
     if freq not in STEP_SECONDS:
         return
-    start = event["DTSTART"].dt
+    start = when(event, "DTSTART")
     step = timedelta(seconds=STEP_SECONDS[freq] * max(int(_first(rule, "INTERVAL") or 1), 1))
     if not isinstance(start, datetime) and step < timedelta(days=1):
         return  # a date rule finer than daily is nonsense that dateutil refuses anyway
@@ -93,7 +95,7 @@ def rebase_distant_start(
     shift = step * steps
     _set_time(event, "DTSTART", start + shift)
     if "DTEND" in event:
-        _set_time(event, "DTEND", event["DTEND"].dt + shift)
+        _set_time(event, "DTEND", when(event, "DTEND") + shift)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,7 @@ class Estimate:
 
 
 def estimate(
-    event: Event, overrides: int, horizon_days: int, as_utc: Callable[[Any], datetime]
+    event: Component, overrides: int, horizon_days: int, as_utc: Callable[[Any], datetime]
 ) -> Estimate:
     extra = len(_listed(event.get("RDATE"))) + overrides + 1
     per_day, total = 0.0, float(extra)
@@ -126,7 +128,7 @@ def estimate(
         per_day += rule_per_day
         total += min(rule_total, float(count)) if count is not None else rule_total
     first = (
-        _utc_or_wall(event["DTSTART"].dt, as_utc)
+        _utc_or_wall(when(event, "DTSTART"), as_utc)
         if "DTSTART" in event
         else datetime.min.replace(tzinfo=UTC)
     )
@@ -185,17 +187,18 @@ def expand_bounded(
     return ordered[:cap], len(ordered) > cap
 
 
-def duration_of(event: Event) -> timedelta:
+def duration_of(event: Component) -> timedelta:
     """How long each instance lasts, as far as the master event says."""
-    start = event["DTSTART"].dt
+    start = when(event, "DTSTART")
     if "DTEND" in event:
-        end = event["DTEND"].dt
+        end = when(event, "DTEND")
         if isinstance(start, datetime) == isinstance(end, datetime) and _naive(start) == _naive(
             end
         ):
             return max(end - start, timedelta(0))
-    if "DURATION" in event and isinstance(event["DURATION"].dt, timedelta):
-        return max(event["DURATION"].dt, timedelta(0))
+    length = getattr(event.get("DURATION"), "dt", None)
+    if isinstance(length, timedelta):
+        return max(length, timedelta(0))
     return timedelta(days=1) if not isinstance(start, datetime) else timedelta(0)
 
 
@@ -221,7 +224,7 @@ def _first(rule: Any, part: str) -> Any:
     return values[0] if isinstance(values, list) else values
 
 
-def _set_time(event: Event, name: str, value: date | datetime) -> None:
+def _set_time(event: Component, name: str, value: date | datetime) -> None:
     params = event[name].params
     event.pop(name)
     event.add(name, value, parameters=dict(params))

@@ -164,9 +164,9 @@ def lint_message(
             "the template names no person: sign it with {{ contact.name }} and a way to reach them"
         )
         found.append(_whole_body("contact", message, raw_lines))
-    elif not is_template and (line := _team_signoff(prose)) is not None:
+    elif not is_template and (signoff := _team_signoff(prose)) is not None:
         message = "the message is signed by a team, not a person: sign it with the IT contact's name and a way to reach them"
-        found.append((line, 1 << 62, Finding("contact", line, message, _excerpt(raw_lines[line - 1]))))  # fmt: skip
+        found.append((signoff, 1 << 62, Finding("contact", signoff, message, _excerpt(raw_lines[signoff - 1]))))  # fmt: skip
 
     if kind in INCIDENT_KINDS and not _promises_time(prose) and not NEXT_UPDATE_REF.search(tags):
         message = f'an {kind} notice must say when the next update will come, e.g. "we\'ll write again by 14:30"'

@@ -117,7 +117,7 @@ def build_email(
 ) -> EmailMessage:
     """The same email as :func:`email_bytes`, parsed, for reading its parts and headers."""
     raw = email_bytes(message, sender=sender, domain=domain)
-    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+    return email.message_from_bytes(raw, policy=email.policy.default)
 
 
 def _part(content_type: str, content: str) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
@@ -181,8 +182,8 @@ class Composer:
             return None
         with session_scope(self.engine) as session:
             found = session.execute(
-                select(Incident, System.name, System.plain_name)
-                .join(System, System.id == Incident.system_id).where(Incident.id == claim.incident_id)
+                select(Incident, col(System.name), col(System.plain_name))
+                .join(System, col(System.id) == col(Incident.system_id)).where(col(Incident.id) == claim.incident_id)
             ).first()  # fmt: skip
         if found is None:
             return None
@@ -252,7 +253,7 @@ class Composer:
             if feedback is None:
                 return None
             reader = session.execute(
-                select(Delivery.recipient_name).where(Delivery.dedupe_key == feedback.dedupe_key)
+                select(col(Delivery.recipient_name)).where(col(Delivery.dedupe_key) == feedback.dedupe_key)
             ).scalar_one_or_none()  # fmt: skip
         shared = (
             self._shared_for("alert", feedback.occurrence_id) if feedback.occurrence_id else None
@@ -296,7 +297,7 @@ class Composer:
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
             with session_scope(self.engine) as session:
                 addresses = frozenset(session.execute(
-                    select(Unsubscribe.recipient_address).where(Unsubscribe.audience == claim.audience)
+                    select(col(Unsubscribe.recipient_address)).where(col(Unsubscribe.audience) == claim.audience)
                 ).scalars())  # fmt: skip
             cached = (time.monotonic(), addresses)
             self._unsubscribes[claim.audience] = cached
@@ -314,19 +315,21 @@ class Composer:
         now = self.clock()
         with session_scope(self.engine) as session:
             row = session.execute(
-                select(Occurrence, Period).join(Period, Period.id == Occurrence.period_id).where(Occurrence.id == occurrence_id)
+                select(Occurrence, Period).join(Period, col(Period.id) == col(Occurrence.period_id)).where(col(Occurrence.id) == occurrence_id)
             ).first()  # fmt: skip
             if row is None:
                 return None
             occurrence, period = row
             names = list(session.execute(
-                select(PeriodTarget.name).where(PeriodTarget.period_id == period.id, PeriodTarget.kind == "system")
+                select(col(PeriodTarget.name)).where(col(PeriodTarget.period_id) == period.id, col(PeriodTarget.kind) == "system")
             ).scalars())  # fmt: skip
             plain = dict(
                 session.execute(
-                    select(System.name, System.plain_name).where(System.name.in_(names))
+                    select(col(System.name), col(System.plain_name)).where(
+                        col(System.name).in_(names)
+                    )
                 ).all()
-            )  # type: ignore[attr-defined]
+            )
             status = _status(session, names, occurrence.start, min(now, occurrence.end))
         return Shared(
             period={
@@ -345,10 +348,10 @@ def _status(session: Any, systems: list[str], since: datetime, until: datetime) 
     checks_run = checks_failed = 0
     if systems and until > since:
         counts = session.execute(
-            select(CheckResult.status, func.count())
-            .join(Check, Check.id == CheckResult.check_id)
-            .join(System, System.id == Check.system_id)
-            .where(System.name.in_(systems), CheckResult.at >= since, CheckResult.at < until)  # type: ignore[attr-defined]
+            select(col(CheckResult.status), func.count())
+            .join(Check, col(Check.id) == col(CheckResult.check_id))
+            .join(System, col(System.id) == col(Check.system_id))
+            .where(col(System.name).in_(systems), col(CheckResult.at) >= since, col(CheckResult.at) < until)
             .group_by(CheckResult.status)
         ).all()  # fmt: skip
         checks_run = sum(count for _status, count in counts)
@@ -356,10 +359,10 @@ def _status(session: Any, systems: list[str], since: datetime, until: datetime) 
     problems = []
     if systems:
         incidents = session.execute(
-            select(Incident, System.plain_name)
-            .join(System, System.id == Incident.system_id)
-            .where(System.name.in_(systems), Incident.opened_at >= since, Incident.opened_at < until)  # type: ignore[attr-defined]
-            .order_by(Incident.opened_at)
+            select(Incident, col(System.plain_name))
+            .join(System, col(System.id) == col(Incident.system_id))
+            .where(col(System.name).in_(systems), col(Incident.opened_at) >= since, col(Incident.opened_at) < until)
+            .order_by(col(Incident.opened_at))
         ).all()  # fmt: skip
         for incident, plain_name in incidents:
             fixed = incident.closed_at

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, distinct, func, insert, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.db.engine import session_scope
@@ -76,7 +77,9 @@ def announce(
         if incident is None:
             return 0
         system, plain_name = session.execute(
-            select(System.name, System.plain_name).where(System.id == incident.system_id)
+            select(col(System.name), col(System.plain_name)).where(
+                col(System.id) == incident.system_id
+            )
         ).one()
         audiences = _concerned(session, system, list(occurrence_ids))
         recipients = []
@@ -163,8 +166,8 @@ def resolve_recovered(engine: Engine, incident_id: int, *, now: datetime) -> int
     """Checks see the system well again: resolve in plain words unless IT already did."""
     with session_scope(engine) as session:
         found = session.execute(
-            select(Incident.resolved_at, System.plain_name)
-            .join(System, System.id == Incident.system_id).where(Incident.id == incident_id)
+            select(col(Incident.resolved_at), col(System.plain_name))
+            .join(System, col(System.id) == col(Incident.system_id)).where(col(Incident.id) == incident_id)
         ).first()  # fmt: skip
         if found is None or found[0] is not None or not _told(session, incident_id):
             return 0
@@ -176,7 +179,7 @@ def resolve_recovered(engine: Engine, incident_id: int, *, now: datetime) -> int
 def priority_of(engine: Engine, incident_id: int) -> str | None:
     with session_scope(engine) as session:
         return session.execute(
-            select(Incident.priority).where(Incident.id == incident_id)
+            select(col(Incident.priority)).where(col(Incident.id) == incident_id)
         ).scalar_one_or_none()
 
 
@@ -184,9 +187,9 @@ def due_promises(engine: Engine, *, now: datetime) -> list[int]:
     """Open, unresolved incidents whose promised update time has come."""
     with session_scope(engine) as session:
         return list(session.execute(
-            select(Incident.id).where(
-                Incident.next_update_at.is_not(None), Incident.next_update_at <= now,  # type: ignore[union-attr]
-                Incident.resolved_at.is_(None),  # type: ignore[union-attr]
+            select(col(Incident.id)).where(
+                col(Incident.next_update_at).is_not(None), col(Incident.next_update_at) <= now,
+                col(Incident.resolved_at).is_(None),
             )
         ).scalars())  # fmt: skip
 
@@ -212,8 +215,8 @@ def confirm_quiet(engine: Engine, *, now: datetime) -> int:
     with session_scope(engine) as session:
         quiet = session.execute(
             select(Incident).where(
-                Incident.resolved_at.is_not(None), Incident.confirmed_at.is_(None),  # type: ignore[union-attr]
-                Incident.resolved_at < now - QUIET_BEFORE_CONFIRMED,  # type: ignore[operator]
+                col(Incident.resolved_at).is_not(None), col(Incident.confirmed_at).is_(None),
+                col(Incident.resolved_at) < now - QUIET_BEFORE_CONFIRMED,
             )
         ).scalars().all()  # fmt: skip
         for incident in quiet:
@@ -250,9 +253,9 @@ def _concerned(session: Any, system: str, occurrence_ids: list[int]) -> list[Aud
     categories: set[str] = set()
     if occurrence_ids:
         rows = session.execute(
-            select(Occurrence.category, PeriodTarget.name)
-            .join(PeriodTarget, (PeriodTarget.period_id == Occurrence.period_id) & (PeriodTarget.kind == "audience"), isouter=True)
-            .where(Occurrence.id.in_(occurrence_ids))  # type: ignore[attr-defined]
+            select(col(Occurrence.category), col(PeriodTarget.name))
+            .join(PeriodTarget, (col(PeriodTarget.period_id) == col(Occurrence.period_id)) & (col(PeriodTarget.kind) == "audience"), isouter=True)
+            .where(col(Occurrence.id).in_(occurrence_ids))
         ).all()  # fmt: skip
         for category, audience in rows:
             categories.add(category)
@@ -277,8 +280,8 @@ def _members(audience: AudienceSpec) -> list[Recipient]:
 def _told(session: Any, incident_id: int) -> list[Recipient]:
     """Everyone the incident notice went to (or is going to)."""
     rows = session.execute(
-        select(Delivery.audience, Delivery.recipient_name, Delivery.channel, Delivery.recipient_address)
-        .where(Delivery.incident_id == incident_id, Delivery.kind == INCIDENT)
+        select(col(Delivery.audience), col(Delivery.recipient_name), col(Delivery.channel), col(Delivery.recipient_address))
+        .where(col(Delivery.incident_id) == incident_id, col(Delivery.kind) == INCIDENT)
     ).all()  # fmt: skip
     return [Recipient(*row) for row in rows]
 
@@ -286,18 +289,18 @@ def _told(session: Any, incident_id: int) -> list[Recipient]:
 def _recently_told(session: Any, audience: str, incident_id: int, now: datetime) -> bool:
     """Whether this audience already hears about another problem: one conversation, not a flood."""
     others = (
-        (Delivery.audience == audience)
-        & (Delivery.kind == INCIDENT)
-        & (Delivery.incident_id != incident_id)
+        (col(Delivery.audience) == audience)
+        & (col(Delivery.kind) == INCIDENT)
+        & (col(Delivery.incident_id) != incident_id)
     )
     this_hour = session.execute(
-        select(func.count(distinct(Delivery.incident_id))).where(others, Delivery.created_at >= now - timedelta(hours=1))
+        select(func.count(distinct(col(Delivery.incident_id)))).where(others, col(Delivery.created_at) >= now - timedelta(hours=1))
     ).scalar_one()  # fmt: skip
     if this_hour >= MAX_PER_HOUR:
         return True
     related = session.execute(
-        select(Delivery.id).join(Incident, Incident.id == Delivery.incident_id)
-        .where(others, Delivery.created_at >= now - timedelta(minutes=GROUP_MINUTES), Incident.resolved_at.is_(None))  # type: ignore[union-attr]
+        select(col(Delivery.id)).join(Incident, col(Incident.id) == col(Delivery.incident_id))
+        .where(others, col(Delivery.created_at) >= now - timedelta(minutes=GROUP_MINUTES), col(Incident.resolved_at).is_(None))
         .limit(1)
     ).first()  # fmt: skip
     return related is not None
@@ -321,7 +324,7 @@ def _enqueue(
         for r in {(r.audience, r.channel, r.address): r for r in recipients}.values()
     ]  # fmt: skip
     existing = set(session.execute(
-        select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_([row["dedupe_key"] for row in rows]))  # type: ignore[attr-defined]
+        select(col(Delivery.dedupe_key)).where(col(Delivery.dedupe_key).in_([row["dedupe_key"] for row in rows]))
     ).scalars()) if rows else set()  # fmt: skip
     rows = [row for row in rows if row["dedupe_key"] not in existing]
     if rows:

@@ -15,6 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.clock import Clock, system_clock
@@ -158,7 +159,7 @@ class NoticeService:
         with session_scope(self.engine) as session:
             return Level(
                 session.execute(
-                    select(Incident.level).where(Incident.id == incident_id)
+                    select(col(Incident.level)).where(col(Incident.id) == incident_id)
                 ).scalar_one()
             )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, insert, select, update
+from sqlmodel import col
 
 from calendars import Level
 from calendars.workdays import WorkingDays
@@ -48,13 +49,13 @@ def current_plan(
         specs = audience_specs(session)
         targets: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         for period_id, kind, name in session.execute(
-            select(PeriodTarget.period_id, PeriodTarget.kind, PeriodTarget.name)
+            select(col(PeriodTarget.period_id), col(PeriodTarget.kind), col(PeriodTarget.name))
         ):
             targets[period_id][kind].append(name)
         rows = session.execute(
-            select(Occurrence.id, Occurrence.period_id, Occurrence.category, Occurrence.level,
-                   Occurrence.start, Occurrence.end)
-            .where(Occurrence.end > now, Occurrence.start < now + ahead + timedelta(days=31))
+            select(col(Occurrence.id), col(Occurrence.period_id), col(Occurrence.category), col(Occurrence.level),
+                   col(Occurrence.start), col(Occurrence.end))
+            .where(col(Occurrence.end) > now, col(Occurrence.start) < now + ahead + timedelta(days=31))
         ).all()  # fmt: skip
     occurrences = [
         OccurrenceInfo(
@@ -82,14 +83,19 @@ def sync_outbox(
         existing = {
             key: (row_id, status, due_at)
             for row_id, key, status, due_at in session.execute(
-                select(Delivery.id, Delivery.dedupe_key, Delivery.status, Delivery.due_at)
-                .where(Delivery.kind.in_(PLANNED_KINDS))  # type: ignore[attr-defined]
+                select(
+                    col(Delivery.id),
+                    col(Delivery.dedupe_key),
+                    col(Delivery.status),
+                    col(Delivery.due_at),
+                )
+                .where(col(Delivery.kind).in_(PLANNED_KINDS))
                 # Unsent rows anywhere, and every row of the occurrences planned now (sent ones
                 # included, so they are recognised and never planned a second time).
                 .where(
-                    Delivery.status.in_((PENDING, WITHDRAWN))
-                    | Delivery.occurrence_id.in_(occurrence_ids)
-                )  # type: ignore[attr-defined, union-attr]
+                    col(Delivery.status).in_((PENDING, WITHDRAWN))
+                    | col(Delivery.occurrence_id).in_(occurrence_ids)
+                )
             )
         }
         new = [d for key, d in wanted.items() if key not in existing]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.db.models import Audience
 from monitor.fields import STORED
@@ -23,7 +23,7 @@ def sync_site_audiences(session: Session, site: SiteFile, *, now: datetime) -> N
     wanted = {spec.name for spec in site.audiences}
     stale = [a.id for name, a in existing.items() if a.managed_by == SITE and name not in wanted]
     if stale:
-        session.execute(delete(Audience).where(Audience.id.in_(stale)))  # type: ignore[union-attr]
+        session.execute(delete(Audience).where(col(Audience.id).in_(stale)))
 
 
 def save_audience(
@@ -43,10 +43,12 @@ def save_audience(
 
 def audience_specs(session: Session) -> list[AudienceSpec]:
     """Every audience that has a full spec (members, contact)."""
-    rows = session.execute(select(Audience.spec).order_by(Audience.name)).scalars()
+    rows = session.execute(select(col(Audience.spec)).order_by(col(Audience.name))).scalars()
     return [AudienceSpec.model_validate(spec, context=STORED) for spec in rows if spec]
 
 
 def find_audience(session: Session, name: str) -> AudienceSpec | None:
-    spec = session.execute(select(Audience.spec).where(Audience.name == name)).scalar_one_or_none()
+    spec = session.execute(
+        select(col(Audience.spec)).where(col(Audience.name) == name)
+    ).scalar_one_or_none()
     return AudienceSpec.model_validate(spec, context=STORED) if spec else None

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from calendars import OccurrenceDraft, ParsedCalendar, PeriodDraft
 from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget
@@ -39,7 +39,7 @@ def content_hash(data: bytes) -> str:
 
 
 def find_calendar(session: Session, name: str) -> Calendar | None:
-    return session.execute(select(Calendar).where(Calendar.name == name)).scalar_one_or_none()
+    return session.execute(select(Calendar).where(col(Calendar.name) == name)).scalar_one_or_none()
 
 
 def save_calendar(
@@ -47,7 +47,7 @@ def save_calendar(
 ) -> SaveSummary:
     """Create or update the calendar ``upload.name`` with ``parsed``'s periods."""
     calendar = session.execute(
-        select(Calendar).where(Calendar.name == upload.name).with_for_update()
+        select(Calendar).where(col(Calendar.name) == upload.name).with_for_update()
     ).scalar_one_or_none()
     created = calendar is None
     if calendar is None:
@@ -86,14 +86,14 @@ def refresh_occurrences(
 
 def delete_calendar(session: Session, calendar: Calendar) -> None:
     """Remove a calendar with its periods and occurrences (the foreign keys cascade)."""
-    session.execute(delete(Calendar).where(Calendar.id == calendar.id))
+    session.execute(delete(Calendar).where(col(Calendar.id) == calendar.id))
 
 
 def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) -> tuple[int, ...]:
     existing = {
         key: period_id
         for period_id, key in session.execute(
-            select(Period.id, Period.key).where(Period.calendar_id == calendar_id)
+            select(col(Period.id), col(Period.key)).where(col(Period.calendar_id) == calendar_id)
         )
     }
     wanted = {period.key: period for period in parsed.periods}
@@ -111,7 +111,7 @@ def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) ->
         session.execute(insert(Period), rows)
         new_keys = {d.key for d in added}
         for period_id, key in session.execute(
-            select(Period.id, Period.key).where(Period.calendar_id == calendar_id)
+            select(col(Period.id), col(Period.key)).where(col(Period.calendar_id) == calendar_id)
         ):
             if key in new_keys:
                 ids[key] = period_id
@@ -122,7 +122,7 @@ def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) ->
     # Removed after the occurrences, so theirs are counted rather than cascaded away unseen.
     removed = [period_id for key, period_id in existing.items() if key not in wanted]
     for chunk in _chunks(removed, 5000):
-        session.execute(delete(Period).where(Period.id.in_(chunk)))  # type: ignore[union-attr]
+        session.execute(delete(Period).where(col(Period.id).in_(chunk)))
     return (len(added), len(kept), len(removed), *occurrence_counts)
 
 
@@ -146,7 +146,7 @@ def _replace_targets(
 ) -> None:
     # Targets carry no identity of their own, so rewriting them is simplest and cheap.
     for chunk in _chunks(period_ids, 5000):
-        session.execute(delete(PeriodTarget).where(PeriodTarget.period_id.in_(chunk)))  # type: ignore[attr-defined]
+        session.execute(delete(PeriodTarget).where(col(PeriodTarget.period_id).in_(chunk)))
     rows = [
         {"period_id": period_id, "kind": kind, "name": name}
         for period_id, draft in periods
@@ -174,15 +174,15 @@ def _sync_occurrences(
         )
         for row in session.execute(
             select(
-                Occurrence.id,
-                Occurrence.period_id,
-                Occurrence.instance,
-                Occurrence.start,
-                Occurrence.end,
-                Occurrence.title,
-                Occurrence.category,
-                Occurrence.level,
-            ).where(Occurrence.calendar_id == calendar_id)
+                col(Occurrence.id),
+                col(Occurrence.period_id),
+                col(Occurrence.instance),
+                col(Occurrence.start),
+                col(Occurrence.end),
+                col(Occurrence.title),
+                col(Occurrence.category),
+                col(Occurrence.level),
+            ).where(col(Occurrence.calendar_id) == calendar_id)
         )
     }
     classification = {p.key: p.classification for p in parsed.periods}
@@ -204,7 +204,7 @@ def _sync_occurrences(
             to_update.append({"id": existing[identity][0], **row})
     removed = [entry[0] for identity, entry in existing.items() if identity not in seen]
     for chunk in _chunks(removed, 5000):
-        session.execute(delete(Occurrence).where(Occurrence.id.in_(chunk)))  # type: ignore[union-attr]
+        session.execute(delete(Occurrence).where(col(Occurrence.id).in_(chunk)))
     if to_update:
         session.execute(update(Occurrence), to_update)
     if to_insert:

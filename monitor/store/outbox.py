@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery
@@ -27,18 +28,18 @@ class DatabaseOutbox:
 
     def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
         due = or_(
-            and_(Delivery.status == PENDING, Delivery.due_at <= now),
+            and_(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now),
             and_(
-                Delivery.status == SENDING, Delivery.lease_until < now
+                col(Delivery.status) == SENDING, col(Delivery.lease_until) < now
             ),  # a worker died holding it
         )
         chosen = (
-            select(Delivery.id).where(due).order_by(Delivery.due_at, Delivery.id).limit(limit)
+            select(col(Delivery.id)).where(due).order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
             .with_for_update(skip_locked=True)
         )  # fmt: skip
         claim = (
             update(Delivery)
-            .where(Delivery.id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
+            .where(col(Delivery.id).in_(chosen.scalar_subquery()))
             .values(
                 status=SENDING,
                 lease_until=now + lease,
@@ -88,12 +89,14 @@ class DatabaseOutbox:
         with session_scope(self.engine) as session:
             return dict(
                 session.execute(
-                    select(Delivery.status, func.count()).group_by(Delivery.status)
+                    select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
                 ).all()
             )
 
     def _set(self, delivery_id: int, now: datetime, **values: object) -> None:
         with session_scope(self.engine) as session:
             session.execute(
-                update(Delivery).where(Delivery.id == delivery_id).values(updated_at=now, **values)
+                update(Delivery)
+                .where(col(Delivery.id) == delivery_id)
+                .values(updated_at=now, **values)
             )

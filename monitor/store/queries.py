@@ -6,11 +6,15 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVarTuple
 
 from sqlalchemy import Select, func, select
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget
+
+Columns = TypeVarTuple("Columns")  # the columns a query selects, kept as filters are added
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,13 +57,17 @@ class OccurrenceFilter:
 
 
 def list_calendars(session: Session, name: str | None = None) -> list[CalendarRow]:
-    periods = select(func.count()).where(Period.calendar_id == Calendar.id).scalar_subquery()
+    periods = (
+        select(func.count()).where(col(Period.calendar_id) == col(Calendar.id)).scalar_subquery()
+    )
     occurrences = (
-        select(func.count()).where(Occurrence.calendar_id == Calendar.id).scalar_subquery()
+        select(func.count())
+        .where(col(Occurrence.calendar_id) == col(Calendar.id))
+        .scalar_subquery()
     )
     query = select(Calendar, periods, occurrences).order_by(Calendar.name)
     if name is not None:
-        query = query.where(Calendar.name == name)
+        query = query.where(col(Calendar.name) == name)
     return [CalendarRow(c, p, o) for c, p, o in session.execute(query)]
 
 
@@ -76,36 +84,39 @@ def list_periods(
     system: str | None = None,
     audience: str | None = None,
 ) -> list[PeriodRow]:
-    query = select(Period, Calendar.name).join(Calendar, Calendar.id == Period.calendar_id)
-    query = _targeted(query, Period.id, system, audience)
+    query = select(Period, col(Calendar.name)).join(
+        Calendar, col(Calendar.id) == col(Period.calendar_id)
+    )
+    query = _targeted(query, col(Period.id), system, audience)
     if calendar:
-        query = query.where(Calendar.name == calendar)
+        query = query.where(col(Calendar.name) == calendar)
     if category:
-        query = query.where(Period.category == category)
-    rows = session.execute(query.order_by(Calendar.name, Period.title, Period.id)).all()
+        query = query.where(col(Period.category) == category)
+    rows = session.execute(query.order_by(Calendar.name, col(Period.title), col(Period.id))).all()
     targets = _targets(session, [period.id for period, _ in rows])
-    return [
-        PeriodRow(period, name, *targets.get(period.id, ([], [])))  # type: ignore[arg-type]
-        for period, name in rows
-    ]
+    return [PeriodRow(period, name, *targets.get(period.id, ([], []))) for period, name in rows]
 
 
 def list_occurrences(session: Session, where: OccurrenceFilter) -> list[OccurrenceRow]:
     query = (
-        select(Occurrence, Period.key, Period.title, Calendar.name)
-        .join(Period, Period.id == Occurrence.period_id)
-        .join(Calendar, Calendar.id == Occurrence.calendar_id)
+        select(Occurrence, col(Period.key), col(Period.title), col(Calendar.name))
+        .join(Period, col(Period.id) == col(Occurrence.period_id))
+        .join(Calendar, col(Calendar.id) == col(Occurrence.calendar_id))
     )
     if where.end is not None:
-        query = query.where(Occurrence.start < where.end)
+        query = query.where(col(Occurrence.start) < where.end)
     if where.start is not None:
-        query = query.where(Occurrence.end > where.start)
+        query = query.where(col(Occurrence.end) > where.start)
     if where.category:
-        query = query.where(Occurrence.category == where.category)
+        query = query.where(col(Occurrence.category) == where.category)
     if where.calendar:
-        query = query.where(Calendar.name == where.calendar)
-    query = _targeted(query, Occurrence.period_id, where.system, where.audience)
-    query = query.order_by(Occurrence.start, Occurrence.id).limit(where.limit).offset(where.offset)
+        query = query.where(col(Calendar.name) == where.calendar)
+    query = _targeted(query, col(Occurrence.period_id), where.system, where.audience)
+    query = (
+        query.order_by(col(Occurrence.start), col(Occurrence.id))
+        .limit(where.limit)
+        .offset(where.offset)
+    )
     rows = session.execute(query).all()
     targets = _targets(session, list({occurrence.period_id for occurrence, *_ in rows}))
     return [
@@ -114,13 +125,18 @@ def list_occurrences(session: Session, where: OccurrenceFilter) -> list[Occurren
     ]
 
 
-def _targeted(query: Select, period_id, system: str | None, audience: str | None) -> Select:  # type: ignore[type-arg,no-untyped-def]
+def _targeted(
+    query: Select[*Columns],
+    period_id: Mapped[int | None],
+    system: str | None,
+    audience: str | None,
+) -> Select[*Columns]:
     for kind, name in (("system", system), ("audience", audience)):
         if name:
             query = query.where(
                 period_id.in_(
-                    select(PeriodTarget.period_id).where(
-                        PeriodTarget.kind == kind, PeriodTarget.name == name
+                    select(col(PeriodTarget.period_id)).where(
+                        col(PeriodTarget.kind) == kind, col(PeriodTarget.name) == name
                     )
                 )
             )
@@ -135,8 +151,8 @@ def _targets(
     if not period_ids:
         return found
     query = (
-        select(PeriodTarget.period_id, PeriodTarget.kind, PeriodTarget.name)
-        .where(PeriodTarget.period_id.in_(period_ids))  # type: ignore[attr-defined]
+        select(col(PeriodTarget.period_id), col(PeriodTarget.kind), col(PeriodTarget.name))
+        .where(col(PeriodTarget.period_id).in_(period_ids))
         .order_by(PeriodTarget.name)
     )
     for period_id, kind, name in session.execute(query):

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.checks.specs import CheckSpec
 from monitor.db.models import Check, System
@@ -56,7 +56,7 @@ def sync_site(session: Session, site: SiteFile, *, now: datetime) -> SiteSync:
         save_system(session, system, spec, managed_by=SITE, now=now)
     stale = [s.id for name, s in existing.items() if s.managed_by == SITE and name not in wanted]
     if stale:
-        session.execute(delete(System).where(System.id.in_(stale)))  # type: ignore[union-attr]
+        session.execute(delete(System).where(col(System.id).in_(stale)))
     return SiteSync(added, updated, len(stale))
 
 
@@ -75,7 +75,9 @@ def save_system(
     assert system.id is not None
     current = {
         check.name: check
-        for check in session.execute(select(Check).where(Check.system_id == system.id)).scalars()
+        for check in session.execute(
+            select(Check).where(col(Check.system_id) == system.id)
+        ).scalars()
     }
     for check_spec in spec.checks:
         check = current.pop(check_spec.name, None) or Check(
@@ -91,13 +93,13 @@ def save_system(
 
 
 def find_system(session: Session, name: str) -> System | None:
-    return session.execute(select(System).where(System.name == name)).scalar_one_or_none()
+    return session.execute(select(System).where(col(System.name) == name)).scalar_one_or_none()
 
 
 def checks_of(session: Session, system_ids: Sequence[int] | None = None) -> dict[int, list[Check]]:
-    query = select(Check).order_by(Check.system_id, Check.name)
+    query = select(Check).order_by(col(Check.system_id), col(Check.name))
     if system_ids is not None:
-        query = query.where(Check.system_id.in_(system_ids))  # type: ignore[attr-defined]
+        query = query.where(col(Check.system_id).in_(system_ids))
     found: dict[int, list[Check]] = {}
     for check in session.execute(query).scalars():
         found.setdefault(check.system_id, []).append(check)
@@ -106,7 +108,9 @@ def checks_of(session: Session, system_ids: Sequence[int] | None = None) -> dict
 
 def watched_checks(session: Session) -> list[WatchedCheck]:
     """Every check with its system's name and its parsed spec."""
-    rows = session.execute(select(Check, System.name).join(System, System.id == Check.system_id))
+    rows = session.execute(
+        select(Check, col(System.name)).join(System, col(System.id) == col(Check.system_id))
+    )
     return [
         WatchedCheck(
             check.id or 0,

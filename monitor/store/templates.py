@@ -7,9 +7,10 @@ a unique constraint, so saving looks the row up (``IS NULL``) before replacing i
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, CursorResult, delete, select
+from sqlmodel import Session, col
 
 from monitor.db.models import NoticeTemplate
 from notifiers.render import OverrideKey, TemplateSet
@@ -27,8 +28,8 @@ def list_overrides(session: Session) -> list[NoticeTemplate]:
     query = select(NoticeTemplate).order_by(
         NoticeTemplate.kind,
         NoticeTemplate.lang,
-        NoticeTemplate.audience,  # type: ignore[arg-type]
-        NoticeTemplate.category,  # type: ignore[arg-type]
+        col(NoticeTemplate.audience),
+        col(NoticeTemplate.category),
     )
     return list(session.execute(query).scalars())
 
@@ -57,23 +58,24 @@ def save_override(
 
 def delete_override(session: Session, key: OverrideKey) -> bool:
     """Remove the override under ``key``; False when there was none."""
-    result = session.execute(delete(NoticeTemplate).where(*_matching(key)))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # A DELETE's result is a CursorResult; SQLModel's Session.execute types every result as Result.
+    result = cast(CursorResult[Any], session.execute(delete(NoticeTemplate).where(*_matching(key))))
+    return bool(result.rowcount)
 
 
 def key_of(row: NoticeTemplate) -> OverrideKey:
     return (row.audience, row.category, row.kind, row.lang)
 
 
-def _matching(key: OverrideKey) -> list:  # type: ignore[type-arg]
+def _matching(key: OverrideKey) -> list[ColumnElement[bool]]:
     audience, category, kind, lang = key
     return [
-        NoticeTemplate.audience.is_(None)
+        col(NoticeTemplate.audience).is_(None)
         if audience is None
-        else NoticeTemplate.audience == audience,  # type: ignore[union-attr]
-        NoticeTemplate.category.is_(None)
+        else col(NoticeTemplate.audience) == audience,
+        col(NoticeTemplate.category).is_(None)
         if category is None
-        else NoticeTemplate.category == category,  # type: ignore[union-attr]
-        NoticeTemplate.kind == kind,
-        NoticeTemplate.lang == lang,
+        else col(NoticeTemplate.category) == category,
+        col(NoticeTemplate.kind) == kind,
+        col(NoticeTemplate.lang) == lang,
     ]
