@@ -16,7 +16,7 @@ run: $(BIN)/python
 	$(BIN)/closewatch serve --demo
 
 test: test-install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 
 # The suite again at four shifted dates, under Debian's faketime (see the script).
 test-dates: test-install

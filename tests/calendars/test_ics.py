@@ -44,11 +44,12 @@ def fails(data: bytes) -> CalendarError:
 def test_runaway_series_is_capped_quickly_with_a_warning(
     start: str, end: str, rule: str, first: str
 ) -> None:
-    began = time.perf_counter()
+    # CPU time, not wall time: a loaded machine slows the clock on the wall, not the work.
+    began = time.process_time()
     parsed = parse(ics(event("spam@x", "Sync", start, end, f"RRULE:{rule}")))
-    elapsed = time.perf_counter() - began
+    elapsed = time.process_time() - began
 
-    assert elapsed < 3, f"took {elapsed:.1f} s"
+    assert elapsed < 3, f"took {elapsed:.1f} s of CPU"
     assert len(parsed.occurrences) == 1000
     assert f"{parsed.occurrences[0].start:%Y-%m-%dT%H:%M:%S}" == first
     assert any("more than 1000 times" in str(w) and "Sync" in str(w) for w in parsed.warnings)
