@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
 from monitor.api import (
+    routes_alerts,
     routes_calendars,
     routes_feed,
     routes_health,
@@ -50,6 +51,7 @@ ROUTERS = tuple(
     for module in (
         routes_calendars,
         routes_periods,
+        routes_alerts,
         routes_systems,
         routes_intensity,
         routes_notices,

@@ -306,6 +306,18 @@ class Watcher:
                     self.priorities[incident_id] = ranked
                     self._publish_incidents()
 
+    def incident_elsewhere(
+        self, kind: str, incident_id: int, system: str, level: Level, rank: str | None
+    ) -> None:
+        """An incident opened or recovered outside the checks (an alert from other monitoring)."""
+        if kind == "opened":
+            self.open_incidents[incident_id] = (system, level)
+            if rank:
+                self.priorities[incident_id] = rank
+        else:
+            self.open_incidents.pop(incident_id, None)
+        self._publish_incidents()
+
     def _publish_incidents(self) -> None:
         self.metrics.incidents_open.clear()
         for incident_id, (system, level) in self.open_incidents.items():
