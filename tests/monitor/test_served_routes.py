@@ -68,6 +68,7 @@ COVERED_BY = {
     ("POST", "/api/v1/incidents/{incident_id}/resolve"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
     ("POST", "/api/v1/alerts/alertmanager"): "test_alerts_from_other_monitoring_open_and_end_incidents",
     ("POST", "/api/v1/systems/{name}/status"): "test_alerts_from_other_monitoring_open_and_end_incidents",
+    ("GET", "/api/v1/prometheus/targets"): "test_prometheus_targets_follow_a_new_system",
     ("GET", "/api/v1/tokens"): "test_a_revoked_token_stops_working_at_once",
     ("DELETE", "/api/v1/tokens/{name}"): "test_a_revoked_token_stops_working_at_once",
 }  # fmt: skip
@@ -401,3 +402,18 @@ def test_alerts_from_other_monitoring_open_and_end_incidents(api: Api) -> None:
     assert shown.json()["status"] == "closed"
     assert len(down.json()["opened"]) == 1 and up.json()["recovered"] == down.json()["opened"]
     assert reading.status_code == 403
+
+
+def test_prometheus_targets_follow_a_new_system(api: Api) -> None:
+    system = {"name": "served-probed", "plain_name": "the probed system",
+              "checks": [{"name": "db", "kind": "tcp", "host": "127.0.0.1", "port": 5432}]}  # fmt: skip
+    assert api.http.post("/api/v1/systems", json=system).status_code == 201
+    try:
+        targets = api.call("GET", "/api/v1/prometheus/targets")
+        groups = [g for g in targets.json() if g["labels"]["closewatch_system"] == "served-probed"]
+        assert groups == [{"targets": ["127.0.0.1:5432"], "labels": {
+            "__param_module": "tcp_connect", "__scrape_interval__": "5m", "__scrape_timeout__": "10s",
+            "module": "tcp_connect", "closewatch_system": "served-probed", "closewatch_check": "db",
+            "closewatch_level": "normal"}}]  # fmt: skip
+    finally:
+        api.http.delete("/api/v1/systems/served-probed")
