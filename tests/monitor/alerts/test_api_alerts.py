@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from monitor.alerts.details import ALERT_DETAILS, details_message
 from monitor.api import create_app
@@ -75,7 +76,7 @@ def alert(status: str, fingerprint: str, **labels: str) -> dict[str, Any]:
 def deliveries(engine: Engine) -> list[tuple[str, str]]:
     with session_scope(engine) as session:
         rows = session.execute(
-            select(Delivery.kind, Delivery.recipient_address).order_by(Delivery.id)
+            select(col(Delivery.kind), col(Delivery.recipient_address)).order_by(col(Delivery.id))
         )
         return [(kind, address) for kind, address in rows]
 
@@ -116,7 +117,7 @@ async def test_alert_details_reach_it_contacts_and_readers_hear_the_plain_name(
     (incident_id,) = response.json()["opened"]
     with session_scope(engine) as session:
         key = session.execute(
-            select(Delivery.dedupe_key).where(Delivery.kind == ALERT_DETAILS)
+            select(col(Delivery.dedupe_key)).where(col(Delivery.kind) == ALERT_DETAILS)
         ).scalar_one()
         incident = session.get(Incident, incident_id)
         assert incident is not None
