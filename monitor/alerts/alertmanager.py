@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from calendars.text import without_unwanted
 from monitor.alerts.intake import Report
@@ -37,6 +38,14 @@ class Alert(_Lenient):
     starts_at: AwareDatetime | None = Field(None, alias="startsAt")
     generator_url: str = Field("", alias="generatorURL")
     fingerprint: str = ""
+
+    @field_validator("starts_at")
+    @classmethod
+    def _plausible(cls, value: datetime | None) -> datetime | None:
+        """An instant closewatch can store (years 1900 to 2199), else none: the time it came."""
+        if value is None or not 1900 <= value.year <= 2199:
+            return None
+        return value.astimezone(UTC)
 
 
 class AlertmanagerPayload(_Lenient):

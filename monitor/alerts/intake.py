@@ -12,7 +12,9 @@ of it, the promised response and the priority.
 
 Re-sent notifications change nothing: a firing report for a key already firing
 only refreshes its text, and a resolution for a key not firing (or for an older
-firing of it) is ignored. Reports are applied one at a time in this process.
+firing of it) is ignored. Reports are applied one batch at a time, across replicas too (a PostgreSQL
+advisory lock): Alertmanager's replicas may deliver the same notification to
+two closewatch replicas at once.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from calendars import Level
@@ -30,6 +32,7 @@ from monitor.db.models import ExternalAlert, Incident, IncidentEvent, System
 
 OPENED, RECOVERED = "opened", "recovered"
 _one_at_a_time = threading.Lock()  # two re-sends at once must not open two incidents
+ADVISORY_KEY = 0x6377616C657274  # "cwalert"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,14 @@ def firing_keys(session: Session, system: str, source: str) -> list[str]:
 
 
 def lock() -> threading.Lock:
+    """Held while a batch is applied in this process; :func:`serialise` does so across replicas."""
     return _one_at_a_time
+
+
+def serialise(session: Session) -> None:
+    """On PostgreSQL, one batch at a time across replicas too (until the transaction ends)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_KEY})
 
 
 def _firing(

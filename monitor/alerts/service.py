@@ -21,7 +21,7 @@ from sqlmodel import col
 
 from calendars import Level
 from monitor.alerts.details import enqueue_details
-from monitor.alerts.intake import OPENED, Report, Transition, apply_report, lock
+from monitor.alerts.intake import OPENED, Report, Transition, apply_report, lock, serialise
 from monitor.db.engine import session_scope
 from monitor.db.models import System
 from monitor.notices.service import tell_incident_change
@@ -45,6 +45,7 @@ def receive(app: AppState, reports: Sequence[Report]) -> Received:
     index = app.intensity.current().index
     done: list[tuple[Transition, Level, list[int], float]] = []
     with lock(), session_scope(app.engine) as session:
+        serialise(session)
         wanted = {report.system for report in reports}
         policies: dict[str, dict[str, object]] = {
             name: policy
@@ -81,7 +82,7 @@ def _tell(
     except Exception:  # stored already: the alert is not lost, and the watcher keeps watching
         log.exception("could not tell audiences about incident %s", transition.incident_id)
         rank = None
-    if app.watcher is not None:
+    if app.watcher is not None and app.watcher.running:  # the leader; others follow in 30 s
         app.watcher.incident_elsewhere(
             transition.kind, transition.incident_id, transition.system, level, rank
         )

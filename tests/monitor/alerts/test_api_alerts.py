@@ -216,3 +216,45 @@ async def test_a_status_webhook_reports_problems_down_and_up(
     )  # fmt: skip
     assert bad.status_code == 422, bad.text
     assert bad.json()["detail"].startswith("body.status: "), bad.text
+
+
+async def test_grafanas_webhook_and_odd_times_are_read_as_alertmanagers(
+    alerts_client: httpx.AsyncClient, ingest: dict[str, str]
+) -> None:
+    grafana = {
+        "receiver": "closewatch", "status": "firing", "orgId": 1, "version": "1",
+        "groupKey": "{}/{}:{}", "truncatedAlerts": 0, "title": "[FIRING:1] BillingDown",
+        "state": "alerting", "message": "**Firing**", "externalURL": "http://grafana:3000/",
+        "alerts": [{
+            "status": "firing", "labels": {"alertname": "BillingDown", "closewatch_system": "billing"},
+            "annotations": {"description": "Error rate high\nsee the dashboard"},
+            "startsAt": "0001-01-01T00:00:00+01:00", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://grafana:3000/alerting/grafana/abc/view", "fingerprint": "57c6d9296de2ad39",
+            "silenceURL": "http://grafana:3000/alerting/silence/new", "dashboardURL": "", "panelURL": "",
+            "values": {"B": 22.5, "C": 1}, "valueString": "[ var='B' value=22.5 ]",
+        }],
+    }  # fmt: skip
+
+    response = await alerts_client.post(
+        f"{ALERTMANAGER}?source=grafana", headers=ingest, json=grafana
+    )
+
+    assert response.status_code == 200, response.text
+    assert len(response.json()["opened"]) == 1
+
+
+async def test_the_late_end_of_an_earlier_firing_does_not_end_the_new_one(
+    alerts_client: httpx.AsyncClient, ingest: dict[str, str]
+) -> None:
+    firing = alert("firing", "late1", closewatch_system="billing")
+    earlier_end = {**firing, "status": "resolved", "startsAt": "2026-11-25T07:00:00Z"}
+
+    opened = await alerts_client.post(
+        ALERTMANAGER, headers=ingest, json=notification("firing", firing)
+    )
+    late = await alerts_client.post(
+        ALERTMANAGER, headers=ingest, json=notification("resolved", earlier_end)
+    )
+
+    assert len(opened.json()["opened"]) == 1
+    assert late.json()["recovered"] == []
