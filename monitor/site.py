@@ -15,6 +15,9 @@ systems:
     checks:
       - {name: web, kind: http, url: "https://sap.example.com/health"}
       - {name: db, kind: tcp, host: db.example.com, port: 5432}
+    alerts:                         # alerts from Alertmanager or Grafana that concern it
+      - {job: sap-fi}               # every label given must match exactly
+      - {instance: "sap-db.example.com:9100"}
 ```
 
 Unknown keys are errors. :func:`check_site` reports every problem with its
@@ -42,6 +45,7 @@ from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
 from calendars.workdays import public_holidays
 from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
+from monitor.alerts.matchers import MAX_MATCHERS, AlertMatcher
 from monitor.checks.specs import CheckSpec, technical_name
 from monitor.fields import STORED, Checked, Email, Language, at_most, is_stored
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
@@ -113,6 +117,13 @@ class SystemSpec(_Strict):
     description: str = ""
     policy: PolicyOverride | None = None
     checks: tuple[CheckSpec, ...] = ()
+    alerts: tuple[AlertMatcher, ...] = Field(
+        (),
+        max_length=MAX_MATCHERS,
+        description="Alerts (Alertmanager, Grafana) that concern this system besides those "
+        "labelled closewatch_system: each entry maps label names to values, all of which must "
+        "match exactly.",
+    )
 
     _name = field_validator("name")(technical_name)
 

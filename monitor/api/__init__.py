@@ -9,6 +9,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine
 
 from monitor.api import (
+    routes_alerts,
     routes_audiences,
     routes_calendars,
     routes_deliveries,
@@ -18,6 +19,7 @@ from monitor.api import (
     routes_intensity,
     routes_periods,
     routes_previews,
+    routes_prometheus,
     routes_public,
     routes_report,
     routes_status,
@@ -53,8 +55,10 @@ ROUTERS = tuple(
     for module in (
         routes_calendars,
         routes_periods,
+        routes_alerts,
         routes_systems,
         routes_intensity,
+        routes_prometheus,
         routes_audiences,
         routes_templates,
         routes_previews,

@@ -1,4 +1,5 @@
-"""Bearer tokens and roles: reads need ``viewer``, uploads and edits ``editor``.
+"""Bearer tokens and roles: reads need ``viewer``, uploads and edits ``editor``,
+alerts and status from other monitoring ``ingest``.
 
 A handler states the role it needs by the type of one parameter:
 ``def handler(app: App, _token: Editor)``. The parameter holds the token row.
@@ -50,3 +51,4 @@ def _unauthorized(detail: str) -> Problem:
 Viewer = Annotated[ApiToken, Depends(require(Role.VIEWER))]
 Editor = Annotated[ApiToken, Depends(require(Role.EDITOR))]
 Admin = Annotated[ApiToken, Depends(require(Role.ADMIN))]
+Ingest = Annotated[ApiToken, Depends(require(Role.INGEST))]

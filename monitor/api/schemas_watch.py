@@ -127,6 +127,9 @@ class SystemOut(SystemLevelOut):
     managed_by: str
     description: str
     checks: list[CheckOut]
+    alerts: list[dict[str, str]] = Field(
+        description="Label matchers of alerts from other monitoring that concern it."
+    )
     open_incidents: int
 
     @classmethod
@@ -143,6 +146,7 @@ class SystemOut(SystemLevelOut):
             **cls.fields_of(system.name, system, segment, site),
             description=system.description,
             checks=[CheckOut.of(check, latest.get(check.id or 0)) for check in checks],
+            alerts=list(system.alerts),
             open_incidents=open_incidents,
         )
 

@@ -14,7 +14,9 @@ app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 def create(
     name: str = typer.Option(..., help="Who or what uses the token, e.g. alice or grafana."),
     role: Role = typer.Option(
-        Role.VIEWER, help="viewer reads; editor uploads and edits; admin all."
+        Role.VIEWER,
+        help="viewer reads; editor uploads and edits; admin all; ingest only reports alerts "
+        "and status (for Alertmanager, Grafana, Zabbix, Uptime Kuma).",
     ),
 ) -> None:
     """Create a token and print it once; only its hash is stored."""

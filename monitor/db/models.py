@@ -149,6 +149,10 @@ class System(SQLModel, table=True):
     description: str = ""
     managed_by: str = Field(default="api", max_length=8)
     policy: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Label matchers of alerts from other monitoring that concern this system.
+    alerts: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_column=_instant())
 
 
@@ -249,6 +253,36 @@ class IncidentEvent(SQLModel, table=True):
     kind: str = Field(max_length=32)
     message: str = ""
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ExternalAlert(SQLModel, table=True):
+    """An alert another monitor reported (Alertmanager, Grafana, a status webhook).
+
+    ``key`` is the source's identity for it (Alertmanager's fingerprint, a webhook's
+    ``id``), so a re-sent notification finds its row. While ``firing``, the system
+    counts as failing from ``source``; ``incident_id`` is the incident it feeds.
+    ``details`` (labels, annotations, links) is for IT only, never for readers.
+    """
+
+    __tablename__ = "external_alert"
+    __table_args__ = (
+        UniqueConstraint("source", "key"),
+        Index("ix_external_alert_incident_firing", "incident_id", "firing"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    key: str = Field(max_length=200)
+    system_id: int = Field(sa_column=_parent("system"))
+    incident_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("incident.id", ondelete="SET NULL"), nullable=True),
+    )
+    firing: bool
+    summary: str = Field(default="", max_length=1000)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    started_at: datetime = Field(sa_column=_instant())
+    updated_at: datetime = Field(sa_column=_instant())
 
 
 class Audience(SQLModel, table=True):

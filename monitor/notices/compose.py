@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 from sqlmodel import col
 
+from monitor.alerts.details import ALERT_DETAILS, details_message
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
 from monitor.db.models import (
@@ -86,6 +87,7 @@ class Composer:
         # Kinds that are not notices about an occurrence, each with its own composer.
         self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
             REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
+            ALERT_DETAILS: self._alert_details,
             **dict.fromkeys(INCIDENT_KINDS, self._incident),
         }  # fmt: skip
 
@@ -270,6 +272,12 @@ class Composer:
             text="\n".join(lines), sender_name="closewatch", reply_to=feedback.recipient_address,
             written_at=self.clock(),
         )  # fmt: skip
+
+    def _alert_details(self, claim: Claim) -> Message | None:
+        """What other monitoring said about an incident, for an IT contact."""
+        return details_message(self.engine, claim.incident_id, dedupe_key=claim.dedupe_key,
+                               recipient_name=claim.recipient_name,
+                               recipient_address=claim.recipient_address, written_at=self.clock())  # fmt: skip
 
     def _report(self, claim: Claim) -> Message | None:
         """A user's problem report, for the helpdesk."""

@@ -345,3 +345,8 @@ def _event(
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+# The same audiences and outbox rows for messages about an incident to IT (monitor.alerts.details).
+concerned_audiences = _concerned
+enqueue = _enqueue

@@ -50,6 +50,31 @@ TICK_SECONDS = 15  # outbox gauges, and promised updates that came due
 STILL_WORKING = "We are still working on it. It is not fixed yet."
 
 
+def tell_incident_change(
+    engine: Engine,
+    metrics: Metrics,
+    kind: str,
+    incident_id: int,
+    *,
+    level: Level,
+    occurrence_ids: list[int],
+    response_minutes: float,
+    at: datetime,
+) -> str | None:
+    """Tell people that an incident opened (its priority back) or recovered.
+
+    The one way incidents reach people, whether a check or another monitor saw it."""
+    if kind == "opened":
+        told = announce(engine, incident_id, level=level, occurrence_ids=occurrence_ids,
+                        response_minutes=response_minutes, now=at)  # fmt: skip
+        if told:
+            metrics.promises.labels("made").inc()
+        return priority_of(engine, incident_id)
+    if kind == "recovered":
+        resolve_recovered(engine, incident_id, now=at)
+    return None
+
+
 class NoticeService:
     def __init__(
         self,
@@ -127,17 +152,13 @@ class NoticeService:
         self, kind: str, incident_id: int, planned: Planned, at: datetime
     ) -> str | None:
         """From the watcher's thread: an incident opened or recovered."""
-        if kind == "opened":
-            loaded = self.intensity.cached if self.intensity else None
-            causes = loaded.index.at(planned.check.system, at).causes if loaded else ()
-            told = announce(self.engine, incident_id, level=planned.level, occurrence_ids=[c.occurrence_id for c in causes],
-                            response_minutes=planned.policy.response_minutes, now=at)  # fmt: skip
-            if told:
-                self.metrics.promises.labels("made").inc()
-            return priority_of(self.engine, incident_id)
-        if kind == "recovered":
-            resolve_recovered(self.engine, incident_id, now=at)
-        return None
+        loaded = self.intensity.cached if self.intensity else None
+        causes = loaded.index.at(planned.check.system, at).causes if loaded else ()
+        return tell_incident_change(
+            self.engine, self.metrics, kind, incident_id, level=planned.level,
+            occurrence_ids=[c.occurrence_id for c in causes],
+            response_minutes=planned.policy.response_minutes, at=at,
+        )  # fmt: skip
 
     def keep_promises(self, now: datetime) -> int:
         """Send an update on its own where a promised time came with nothing new; tell IT."""

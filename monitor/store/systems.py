@@ -68,6 +68,7 @@ def save_system(
     system.owner_team = spec.owner_team
     system.description = spec.description
     system.policy = _policy_fields(spec)
+    system.alerts = [dict(matcher) for matcher in spec.alerts]
     system.managed_by = managed_by
     system.updated_at = now
     session.add(system)

@@ -79,6 +79,7 @@ class Watcher:
         self.planned: dict[int, Planned] = {}
         self.open_incidents: dict[int, tuple[str, Level]] = {}
         self.priorities: dict[int, str] = {}  # as ranked when the incident was told
+        self._external: set[int] = set()  # open incidents from other monitoring, not checks
         self.lags: deque[float] = deque(maxlen=100_000)
         self._system_ids: dict[str, int] = {}
         self._policies: dict[str, dict[str, object]] = {}
@@ -139,6 +140,11 @@ class Watcher:
             if check_id is not None and self.tracker.streaks.get(check_id) is None:
                 self.tracker.restore(check_id, incident_id)
             self.open_incidents[incident_id] = (system, Level(level))
+        # Incidents other monitoring opened (no check) may have ended on another replica.
+        external = {incident_id for incident_id, check_id, *_ in open_incidents if check_id is None}
+        for ended in self._external - external:
+            self.open_incidents.pop(ended, None)
+        self._external = external
         self._publish_incidents()
         site = self.intensity.site
         now = self.clock()
@@ -305,6 +311,20 @@ class Watcher:
                 if ranked and incident_id in self.open_incidents:
                     self.priorities[incident_id] = ranked
                     self._publish_incidents()
+
+    def incident_elsewhere(
+        self, kind: str, incident_id: int, system: str, level: Level, rank: str | None
+    ) -> None:
+        """An incident opened or recovered outside the checks (an alert from other monitoring)."""
+        if kind == "opened":
+            self.open_incidents[incident_id] = (system, level)
+            self._external.add(incident_id)
+            if rank:
+                self.priorities[incident_id] = rank
+        else:
+            self.open_incidents.pop(incident_id, None)
+            self._external.discard(incident_id)
+        self._publish_incidents()
 
     def _publish_incidents(self) -> None:
         self.metrics.incidents_open.clear()

@@ -69,3 +69,11 @@ def test_alertmanager_routes_by_severity(severity: str | None, receiver: str) ->
         f"--verify.receivers={receiver}",
         *labels,
     )
+
+
+def test_alertmanager_sends_alerts_about_closewatch_systems_to_closewatch_too() -> None:
+    run_tool(
+        "amtool", "config", "routes", "test", f"--config.file={ALERTMANAGER_CONFIG}",
+        "--verify.receivers=closewatch,pager",
+        "alertname=ProbeFailed", "closewatch_system=billing", "severity=page",
+    )  # fmt: skip

@@ -66,6 +66,9 @@ COVERED_BY = {
     ("GET", "/api/v1/incidents/{incident_id}"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
     ("POST", "/api/v1/incidents/{incident_id}/updates"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
     ("POST", "/api/v1/incidents/{incident_id}/resolve"): "test_a_failing_check_opens_an_incident_that_people_update_and_resolve",
+    ("POST", "/api/v1/alerts/alertmanager"): "test_alerts_from_other_monitoring_open_and_end_incidents",
+    ("POST", "/api/v1/systems/{name}/status"): "test_alerts_from_other_monitoring_open_and_end_incidents",
+    ("GET", "/api/v1/prometheus/targets"): "test_prometheus_targets_follow_a_new_system",
     ("GET", "/api/v1/tokens"): "test_a_revoked_token_stops_working_at_once",
     ("DELETE", "/api/v1/tokens/{name}"): "test_a_revoked_token_stops_working_at_once",
 }  # fmt: skip
@@ -360,3 +363,57 @@ def test_a_revoked_token_stops_working_at_once(api: Api) -> None:
     assert created.stdout.strip() not in listed.text
     assert revoked.status_code == 204
     assert after.status_code == 401
+
+
+def test_alerts_from_other_monitoring_open_and_end_incidents(api: Api) -> None:
+    created = subprocess.run(
+        [CLOSEWATCH, "token", "create", "--name", "served-alertmanager", "--role", "ingest"],
+        capture_output=True, text=True, env=api.served.env, timeout=60, check=True,
+    )  # fmt: skip
+    ingest = {"Authorization": f"Bearer {created.stdout.strip()}"}
+    started = f"{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+    def notification(status: str) -> dict[str, Any]:
+        return {"version": "4", "status": status, "receiver": "closewatch", "alerts": [
+            {"status": status, "labels": {"alertname": "WmsDown", "closewatch_system": "wms"},
+             "annotations": {"summary": "wms probe failed"}, "startsAt": started,
+             "fingerprint": "served-wms"}]}  # fmt: skip
+
+    def wms_incidents_open() -> bool:
+        metrics = httpx.get(f"{api.served.base}/metrics", timeout=30).text
+        return any(line.startswith("closewatch_incidents_open{") and 'system="wms"' in line
+                   and not line.endswith(" 0.0") for line in metrics.splitlines())  # fmt: skip
+
+    route = "/api/v1/alerts/alertmanager"
+    opened = api.call("POST", route, json=notification("firing"), headers=ingest)
+    assert opened.status_code == 200, opened.text
+    (incident_id,) = opened.json()["opened"]
+    api.until("the incident counted in /metrics", wms_incidents_open)
+    resolved = api.call("POST", route, json=notification("resolved"), headers=ingest)
+    down = api.call("POST", "/api/v1/systems/{name}/status", path={"name": "payroll"},
+                    json={"status": "down", "source": "zabbix", "id": "7"}, headers=ingest)  # fmt: skip
+    up = api.call("POST", "/api/v1/systems/{name}/status", path={"name": "payroll"},
+                  json={"status": "up", "source": "zabbix", "id": "7"}, headers=ingest)  # fmt: skip
+    reading = httpx.get(f"{api.served.base}/api/v1/systems", headers=ingest, timeout=30)
+
+    assert resolved.json()["recovered"] == [incident_id]
+    assert not wms_incidents_open()
+    shown = httpx.get(f"{api.served.base}/api/v1/incidents/{incident_id}", headers=api.served.auth)
+    assert shown.json()["status"] == "closed"
+    assert len(down.json()["opened"]) == 1 and up.json()["recovered"] == down.json()["opened"]
+    assert reading.status_code == 403
+
+
+def test_prometheus_targets_follow_a_new_system(api: Api) -> None:
+    system = {"name": "served-probed", "plain_name": "the probed system",
+              "checks": [{"name": "db", "kind": "tcp", "host": "127.0.0.1", "port": 5432}]}  # fmt: skip
+    assert api.http.post("/api/v1/systems", json=system).status_code == 201
+    try:
+        targets = api.call("GET", "/api/v1/prometheus/targets")
+        groups = [g for g in targets.json() if g["labels"]["closewatch_system"] == "served-probed"]
+        assert groups == [{"targets": ["127.0.0.1:5432"], "labels": {
+            "__param_module": "tcp_connect", "__scrape_interval__": "5m", "__scrape_timeout__": "10s",
+            "module": "tcp_connect", "closewatch_system": "served-probed", "closewatch_check": "db",
+            "closewatch_level": "normal"}}]  # fmt: skip
+    finally:
+        api.http.delete("/api/v1/systems/served-probed")

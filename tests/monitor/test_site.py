@@ -75,6 +75,10 @@ EXPECTED = {
         "line 2: systems[0].name: 'SAP FI' is not a technical name: use lowercase letters, "
         "digits, '.', '_' or '-' (e.g. sap-fi)"
     ],
+    "invalid-alert-label.yaml": [
+        "line 6: systems[0].alerts[1]: 'service.name' is not a Prometheus label name "
+        "([a-zA-Z_][a-zA-Z0-9_]*)"
+    ],
     "invalid-tcp-port.yaml": [
         "line 5: systems[0].checks[0].port: Input should be less than or equal to 65535"
     ],
