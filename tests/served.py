@@ -48,7 +48,11 @@ def free_port() -> int:
 
 @contextmanager
 def closewatch_serve(
-    data_dir: Path, env: Mapping[str, str] | None = None, *, outage_in: str = NO_OUTAGE
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    outage_in: str = NO_OUTAGE,
+    outage_for: str = "4m",
 ) -> Iterator[Served]:
     """Start ``closewatch serve --demo`` on ``data_dir``; stop it on exit.
 
@@ -63,7 +67,8 @@ def closewatch_serve(
     data_dir.mkdir(parents=True, exist_ok=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [CLOSEWATCH, "serve", "--demo", "--port", str(port), "--demo-outage-in", outage_in],
+            [CLOSEWATCH, "serve", "--demo", "--port", str(port), "--demo-outage-in", outage_in,
+             "--demo-outage-for", outage_for],
             stdout=output, stderr=subprocess.STDOUT, text=True, env=environment,
         )  # fmt: skip
     try:
