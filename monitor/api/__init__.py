@@ -28,7 +28,16 @@ from monitor.api.limits import BodySizeLimit
 from monitor.api.nul import NoNulInUrl
 from monitor.api.openapi import install_openapi
 from monitor.api.pages import calendars as calendars_page
-from monitor.api.pages import dashboard, home, incidents, live, notice_preview, signin, systems
+from monitor.api.pages import (
+    dashboard,
+    home,
+    incidents,
+    live,
+    manage_systems,
+    notice_preview,
+    signin,
+    systems,
+)
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -65,6 +74,7 @@ ROUTERS = tuple(
         dashboard,
         calendars_page,
         notice_preview,
+        manage_systems,
         systems,
         incidents,
         live,

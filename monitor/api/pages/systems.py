@@ -80,4 +80,5 @@ def system_page(name: str, request: Request) -> Response:
     return render_page(
         request, "system", who, now=now, w=watch, charts=charts, incidents=incidents,
         raised=raised, days=TIMELINE_DAYS, percent=percent, strip_summary=strip_summary,
+        saved=request.query_params.get("saved") == "1",
     )  # fmt: skip
