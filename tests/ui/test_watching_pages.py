@@ -18,8 +18,8 @@ import pytest
 from tests.served import closewatch_serve
 from tests.ui.conftest import ARTIFACTS, Server
 
-PAGES = ("/dashboard", "/systems/sap-fi", "/incidents", "/calendars", "/notices/preview",
-         "/signin", "/status", "/report")  # fmt: skip
+PAGES = ("/dashboard", "/systems/sap-fi", "/incidents", "/systems", "/systems/sap-fi/edit", "/audiences",
+         "/audiences/finance/edit", "/calendars", "/notices/preview", "/signin", "/status", "/report")  # fmt: skip
 INCIDENT_SECONDS = 120  # the outage starts at once; two failed checks 5 to 20 s apart open it
 
 
@@ -153,6 +153,37 @@ def test_every_page_at_1280_and_375_pixels(browser, demo: Server) -> None:  # ty
         finally:
             context.close()
     assert too_wide == {}, "pages that scroll sideways"
+
+
+def test_add_a_system_and_an_audience_from_pages(page, demo: Server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, demo)
+    page.get_by_role("navigation").get_by_role("link", name="Systems").click()
+    page.get_by_label("Technical name").fill("Billing")
+    page.get_by_label("Plain name").fill("the billing system")
+    page.get_by_label("Checks").fill('- {name: web, kind: http, url: "ftp://billing.example"}')
+    page.get_by_role("button", name="Add the system").click()
+    assert page.get_by_role("alert").inner_text().startswith("Nothing was saved: 2 problems")
+    assert "is not a technical name" in page.locator("#sys-name-error").inner_text()
+    assert page.get_by_label("Technical name").get_attribute("aria-invalid") == "true"
+    assert "check 1, url:" in page.locator("#sys-checks-error").inner_text()
+
+    page.get_by_label("Technical name").fill("billing")
+    page.get_by_label("Checks").fill(f'- {{name: web, kind: http, url: "{demo.base}/healthz"}}')
+    page.get_by_role("button", name="Add the system").click()
+    page.wait_for_url(f"{demo.base}/systems/billing?saved=1")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("The billing system")
+
+    export = tmp_path / "users.csv"
+    export.write_text("First Name;Last Name;E-mail Address\nCem;Yilmaz;cem@example.com\n")
+    page.get_by_role("navigation").get_by_role("link", name="Audiences").click()
+    page.get_by_label("Audience name").fill("warehouse")
+    page.get_by_label("Time zone").fill("Europe/Berlin")
+    page.locator("#aud-contact_name").fill("Dana Weber")
+    page.locator("#aud-contact_email").fill("dana.weber@example.com")
+    page.get_by_label("Add members from a directory export").set_input_files(str(export))
+    page.get_by_role("button", name="Add the audience").click()
+    assert "Saved “warehouse”" in page.get_by_role("status").inner_text()
+    assert page.get_by_role("row", name="warehouse").locator("td.num").inner_text() == "1"
 
 
 def test_update_then_resolve_from_the_page_reach_the_outbox(page, demo: Server) -> None:  # type: ignore[no-untyped-def]
