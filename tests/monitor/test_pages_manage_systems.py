@@ -87,7 +87,8 @@ async def test_editing_replaces_the_checks_and_site_systems_stay_read_only(
         "/systems/sap-fi/edit", data={"csrf": csrf, "plain_name": "renamed"}
     )
 
-    assert "https://billing.example/health" in form  # the checks, written back as YAML
+    # One line a check, without its defaults.
+    assert "- {name: db, kind: tcp, host: db.example, port: 5432}" in form
     assert edited.status_code == 303
     assert stored_checks(engine, "billing") == {"web": stored_checks(engine, "billing")["web"]}
     assert "read-only here" in site_form and 'action="/systems/sap-fi/edit"' not in site_form

@@ -25,6 +25,7 @@ from calendars.yamldoc import DocumentError, load_document
 from monitor.api.pages.plumbing import csrf_refused, gate, message_page, render_page, see
 from monitor.api.session import UiSession, csrf_valid
 from monitor.api.state import state_of
+from monitor.checks.specs import HttpCheck, TcpCheck, TlsCheck
 from monitor.db.engine import session_scope
 from monitor.db.models import System
 from monitor.roles import Role
@@ -34,6 +35,11 @@ from monitor.store.systems import API, SITE, checks_of, find_system, save_system
 router = APIRouter(include_in_schema=False)
 
 TEXT_FIELDS = ("name", "plain_name", "owner_team", "description", "checks")
+KIND_MODELS: dict[str, type[HttpCheck | TcpCheck | TlsCheck]] = {
+    "http": HttpCheck,
+    "tcp": TcpCheck,
+    "tls": TlsCheck,
+}
 CHECKS_HINT = '- {name: web, kind: http, url: "https://sap.example.com/health"}'
 
 
@@ -135,17 +141,33 @@ def _list(
 
 
 def _values_of(session: Any, system: System) -> dict[str, str]:
-    checks = [
-        dict(c.spec) | {"name": c.name, "kind": c.kind}
-        for c in checks_of(session, [system.id or 0]).get(system.id or 0, [])
-    ]
-    text = (
-        yaml.safe_dump(checks, sort_keys=False, default_flow_style=None, width=120)
-        if checks
-        else ""
-    )
+    checks = checks_of(session, [system.id or 0]).get(system.id or 0, [])
     return {"name": system.name, "plain_name": system.plain_name, "owner_team": system.owner_team,
-            "description": system.description, "checks": text}  # fmt: skip
+            "description": system.description, "checks": "".join(_check_line(c.kind, c.spec) for c in checks)}  # fmt: skip
+
+
+def _check_line(kind: str, spec: dict[str, Any]) -> str:
+    """One check as one line of the site file, leaving out what is at its default."""
+    model = KIND_MODELS.get(kind)
+    fields = model.model_fields if model else {}
+    shown = {"name": spec.get("name"), "kind": kind}
+    for key, value in spec.items():
+        field = fields.get(key)
+        if key in shown or (
+            field is not None and _same(value, field.get_default(call_default_factory=True))
+        ):
+            continue
+        shown[key] = value
+    text = yaml.safe_dump(
+        shown, sort_keys=False, default_flow_style=True, width=10_000, allow_unicode=True
+    )
+    return f"- {text.strip()}\n"
+
+
+def _same(value: Any, default: Any) -> bool:
+    if isinstance(default, tuple):
+        return bool(list(default) == value)
+    return bool(value == default) or (value in ({}, [], None) and default in ({}, [], (), None))
 
 
 def _spec(values: dict[str, str]) -> tuple[SystemSpec | None, dict[str, str]]:
