@@ -3,7 +3,10 @@
 A rules calendar whose periods fall around any date (month-end and payroll
 recur monthly; a year-end inventory count), three systems, a finance
 audience with one member (its notices land as .eml files in DATA_DIR/outbox),
-and a fresh admin token to try the API with.
+and a fresh admin token to try the API with. Given a :class:`DemoTarget`, each
+system gets an HTTP check on it and a brisk policy (checked every few seconds,
+two failures open an incident, a promise every three minutes), so its outages
+show the whole loop within minutes.
 """
 
 from __future__ import annotations
@@ -12,14 +15,17 @@ from datetime import datetime
 
 import yaml
 from sqlalchemy import Engine, delete, select
+from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken, Audience, System
+from monitor.demo_target import DemoTarget
 from monitor.imports import ImportRequest, UploadedSource, import_calendar
 from monitor.roles import Role
 from monitor.settings import Settings
-from monitor.site import AudienceSpec, Contact, Member
+from monitor.site import AudienceSpec, Contact, Member, SystemSpec
 from monitor.store.audiences import save_audience
+from monitor.store.systems import SITE, save_system
 from monitor.store.tokens import create_token
 
 DEMO_CALENDAR = "demo-finance-calendar"
@@ -73,12 +79,29 @@ RULES = {
 }
 
 
-def load_demo(engine: Engine, settings: Settings, *, now: datetime) -> str:
+# Faster than any real policy, so a newcomer sees an incident and a kept promise in minutes.
+DEMO_POLICY = {
+    "normal": {"interval": "20s", "failures": 2, "response": "3m"},
+    "elevated": {"interval": "15s", "failures": 2, "response": "3m"},
+    "high": {"interval": "10s", "failures": 2, "response": "3m"},
+    "critical": {"interval": "5s", "failures": 2, "response": "3m"},
+}
+
+
+def load_demo(
+    engine: Engine, settings: Settings, *, now: datetime, target: DemoTarget | None = None
+) -> str:
     """Load (or refresh) the demo set; returns a new admin token's secret."""
     with session_scope(engine) as session:
         for template in SYSTEMS:
-            if session.execute(select(System).where(System.name == template.name)).first() is None:
-                session.add(System.model_validate(template.model_dump(exclude={"id"})))
+            system = session.execute(
+                select(System).where(col(System.name) == template.name)
+            ).scalar_one_or_none()
+            if system is None:
+                system = System.model_validate(template.model_dump(exclude={"id"}))
+                session.add(system)
+            if target is not None and system.managed_by != SITE:
+                save_system(session, system, _watched(template, target), managed_by="api", now=now)
         audience = session.execute(
             select(Audience).where(Audience.name == FINANCE.name)
         ).scalar_one_or_none()
@@ -93,3 +116,11 @@ def load_demo(engine: Engine, settings: Settings, *, now: datetime) -> str:
         session.execute(delete(ApiToken).where(ApiToken.name == DEMO_TOKEN))
         _row, secret = create_token(session, name=DEMO_TOKEN, role=Role.ADMIN, now=now)
     return secret
+
+
+def _watched(template: System, target: DemoTarget) -> SystemSpec:
+    return SystemSpec.model_validate({
+        "name": template.name, "plain_name": template.plain_name, "owner_team": template.owner_team,
+        "policy": DEMO_POLICY,
+        "checks": [{"name": "web", "kind": "http", "url": target.url(template.name), "timeout": 5}],
+    })  # fmt: skip

@@ -24,6 +24,7 @@ from pathlib import Path
 
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 STARTUP_SECONDS = 60  # a loaded CI machine starts it in a few seconds; this is the bound
+NO_OUTAGE = "365d"  # the demo target's first outage, for tests that want a quiet demo
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +47,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def closewatch_serve(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[Served]:
-    """Start ``closewatch serve --demo`` on ``data_dir``; stop it on exit."""
+def closewatch_serve(
+    data_dir: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    outage_in: str = NO_OUTAGE,
+    outage_for: str = "4m",
+) -> Iterator[Served]:
+    """Start ``closewatch serve --demo`` on ``data_dir``; stop it on exit.
+
+    The demo target fails ``outage_in`` after the start; by default not while a test runs.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CLOSEWATCH_")}
@@ -57,7 +67,8 @@ def closewatch_serve(data_dir: Path, env: Mapping[str, str] | None = None) -> It
     data_dir.mkdir(parents=True, exist_ok=True)
     with log.open("w") as output:
         process = subprocess.Popen(
-            [CLOSEWATCH, "serve", "--demo", "--port", str(port)],
+            [CLOSEWATCH, "serve", "--demo", "--port", str(port), "--demo-outage-in", outage_in,
+             "--demo-outage-for", outage_for],
             stdout=output, stderr=subprocess.STDOUT, text=True, env=environment,
         )  # fmt: skip
     try:

@@ -33,7 +33,17 @@ from monitor.api.limits import BodySizeLimit
 from monitor.api.nul import NoNulInUrl
 from monitor.api.openapi import install_openapi
 from monitor.api.pages import calendars as calendars_page
-from monitor.api.pages import dashboard, home, notice_preview, signin
+from monitor.api.pages import (
+    dashboard,
+    home,
+    incidents,
+    live,
+    manage_audiences,
+    manage_systems,
+    notice_preview,
+    signin,
+    systems,
+)
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -75,6 +85,11 @@ ROUTERS = tuple(
         dashboard,
         calendars_page,
         notice_preview,
+        manage_systems,
+        manage_audiences,
+        systems,
+        incidents,
+        live,
     )
 )
 

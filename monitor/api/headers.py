@@ -1,8 +1,9 @@
 """Security headers on every answer, and a strict Content-Security-Policy on pages.
 
-Pages load nothing but closewatch's own stylesheet: no script, no inline style
-(no ``<script>``, ``<style>``, ``style=`` or ``on...=`` in ``templates/pages``),
-so :data:`PAGE_POLICY` allows only ``'self'``. No page may be framed by another
+Pages load nothing but closewatch's own stylesheet and one small script of its own
+(``/static/live.js``, which refreshes numbers by asking closewatch again): no inline
+script or style (no script element with a body, ``<style>``, ``style=`` or ``on...=``
+in ``templates/pages``), so :data:`PAGE_POLICY` allows only ``'self'``. No page may be framed by another
 site (``frame-ancestors 'none'``), browsers must not guess content types, and
 links carry the referrer only within closewatch. Other answers (JSON, the
 calendar feed) get :data:`DATA_POLICY`, which allows nothing at all.
@@ -19,7 +20,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; frame-src 'self'; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 DATA_POLICY = "default-src 'none'; frame-ancestors 'none'"

@@ -123,7 +123,10 @@ class StatusCache:
         same = previous is not None and previous.content == content
         since = previous.since if previous is not None and same else now
         said = replace(snapshot, as_of=_clock_time(since, now, zone))
-        body = app.pages.get_template("pages/status.html").render(status=said).encode()
+        # Times are local to the site, and the page names the zone: a reader elsewhere can tell.
+        body = (
+            app.pages.get_template("pages/status.html").render(status=said, zone=str(zone)).encode()
+        )
         etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
         return CachedPage(bucket, body, etag, content, since)
 

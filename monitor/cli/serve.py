@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from monitor.cli.common import now, ready_engine, settings, site_file
+
+if TYPE_CHECKING:
+    from monitor.demo_target import DemoTarget, OutageSchedule
+    from monitor.settings import Settings
 
 SWITCH_INTERVAL_SECONDS = 0.001
 
@@ -12,7 +18,15 @@ SWITCH_INTERVAL_SECONDS = 0.001
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on (default CLOSEWATCH_HOST)."),
     port: int | None = typer.Option(None, help="Port to listen on (default CLOSEWATCH_PORT)."),
-    demo: bool = typer.Option(False, "--demo", help="Load a demo calendar, systems and audience."),
+    demo: bool = typer.Option(
+        False, "--demo", help="Load a demo calendar, systems and audience, and watch a demo target."
+    ),
+    demo_outage_in: str = typer.Option(
+        "1m", help="With --demo: when the demo target first fails, after the start (e.g. 1m)."
+    ),
+    demo_outage_for: str = typer.Option(
+        "4m", help="With --demo: how long each outage lasts; one comes every 30 minutes."
+    ),
 ) -> None:
     """Run the service: API, pages and background work, upgrading the database first."""
     import sys
@@ -25,11 +39,40 @@ def serve(
     engine = ready_engine(config)
     if demo:
         from monitor.demo import load_demo
+        from monitor.demo_target import DemoTarget
 
-        secret = load_demo(engine, config, now=now())
+        target = DemoTarget(_outages(demo_outage_in, demo_outage_for)).start()
+        secret = load_demo(engine, config, now=now(), target=target)
         typer.echo(f"demo loaded; an admin token for trying the API: {secret}")
+        typer.echo(_where_to_look(config, target, host or config.host, port or config.port))
     app = create_app(config, engine=engine, migrate=False, background=True, site=site_file(config))
     # Threads here read the database and rebuild the level index after a change; Python hands
     # the interpreter from a busy thread to the event loop after this long (default 5 ms).
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+
+
+def _outages(first: str, length: str) -> OutageSchedule:
+    from datetime import timedelta
+
+    from monitor.cli.common import UsageProblem
+    from monitor.demo_target import OutageSchedule
+    from monitor.intensity.policy import parse_duration
+
+    try:
+        return OutageSchedule(first=timedelta(seconds=parse_duration(first)),
+                              length=timedelta(seconds=parse_duration(length)))  # fmt: skip
+    except ValueError as exc:
+        raise UsageProblem(f"--demo-outage-in/--demo-outage-for: {exc}") from None
+
+
+def _where_to_look(config: Settings, target: DemoTarget, host: str, port: int) -> str:
+    first = target.started + target.schedule.first
+    base = f"http://{host}:{port}"
+    return (
+        f"demo target on {target.url('')}: the finance and invoicing system (sap-fi) stops answering "
+        f"at {first:%H:%M:%S} UTC for {target.schedule.length.total_seconds() / 60:g} minutes, and again "
+        f"every {target.schedule.every.total_seconds() / 60:g} minutes.\n"
+        f"Sign in at {base}/ with the token above: the dashboard shows the checks, {base}/incidents "
+        f"the incident and its promised updates; the notices are written to {config.data_dir / 'outbox'}."
+    )

@@ -208,6 +208,7 @@ async def test_the_etag_stays_while_the_page_says_the_same_and_says_since_when(
 
     # 09:00 UTC is 10:00 in Berlin, the settings' zone.
     assert "nothing on it has changed since 10:00" in first.text
+    assert "Times are in Europe/Berlin." in first.text  # the zone is named
     assert (later.status_code, later.headers["etag"]) == (304, first.headers["etag"])
     assert changed.status_code == 200 and changed.headers["etag"] != first.headers["etag"]
     assert "nothing on it has changed since 10:08" in changed.text

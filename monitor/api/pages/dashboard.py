@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from calendars import Level
+from monitor.api.health_svg import draw_strip, strip_summary
 from monitor.api.pages.plumbing import (
     DUE_DAYS,
     KIND_LABELS,
@@ -21,6 +22,7 @@ from monitor.api.pages.plumbing import (
     page_zone,
     render_page,
 )
+from monitor.api.pages.watching import percent, watch_systems
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
@@ -28,6 +30,7 @@ from monitor.db.models import Calendar, Delivery, Incident, System
 from monitor.intensity.timeline import FAR_FUTURE
 from monitor.roles import Role
 from monitor.store.queries import OccurrenceFilter, list_occurrences
+from monitor.watch.health import RECENT
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +60,6 @@ def dashboard(request: Request) -> Response:
         levels.append({"name": name, "plain": loaded.systems.get(name) or name,
                        "level": level_name(segment.level), "rank": int(segment.level),
                        "causes": causes, "until": until})  # fmt: skip
-    levels.sort(key=lambda entry: (-entry["rank"], entry["name"]))
     start = now.astimezone(page_zone(request)).replace(hour=0, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=TIMELINE_DAYS)
     rows: list[Row] = []
@@ -101,6 +103,18 @@ def dashboard(request: Request) -> Response:
         incident_rows = [(i, n, p) for i, n, p in incidents]
         for incident, _n, _p in incident_rows:
             session.expunge(incident)
+        watches = {w.name: w for w in watch_systems(state, session, now)}
+    levels.sort(
+        key=lambda entry: (
+            -entry["rank"],
+            _STATE_ORDER.get(watches[entry["name"]].state if entry["name"] in watches else "", 9),
+            entry["name"],
+        )
+    )
+    strips = {
+        (w.name, c.name): draw_strip(c.recent, slots=RECENT, when=lambda at: f"{at.astimezone(page_zone(request)):%H:%M:%S}")
+        for w in watches.values() for c in w.checks
+    }  # fmt: skip
     hidden = max(len(rows) - TIMELINE_ROWS, 0)
     rows = rows[:TIMELINE_ROWS]
     svg = draw_timeline(
@@ -111,4 +125,9 @@ def dashboard(request: Request) -> Response:
         request, "dashboard", who, empty=False, now=now, levels=levels, svg=svg,
         timeline_rows=rows, hidden_rows=hidden, days=TIMELINE_DAYS, due=due, due_days=DUE_DAYS,
         kind_labels=KIND_LABELS, recent=recent, incidents=incident_rows,
+        watches=watches, strips=strips, strip_summary=strip_summary, percent=percent,
     )  # fmt: skip
+
+
+# Within a level, a system that is down comes first.
+_STATE_ORDER = {"down": 0, "degraded": 1, "unknown": 2, "up": 3}

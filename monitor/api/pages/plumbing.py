@@ -44,7 +44,9 @@ KIND_LABELS = {
 
 
 def page_zone(request: Request) -> ZoneInfo:
-    return ZoneInfo(state_of(request).settings.timezone)
+    """The site's zone (the site file's, else CLOSEWATCH_TIMEZONE): pages show local time, named."""
+    state = state_of(request)
+    return ZoneInfo(state.site.spec.timezone or state.settings.timezone)
 
 
 MESSAGE_PAGE = """{% extends "pages/base.html" %}{% block title %}{{ heading }} · closewatch{% endblock %}
@@ -69,6 +71,9 @@ def render_page(
         local = moment.astimezone(zone)
         return f"{local:%a} {local.day} {local:%b %Y}" + (f", {local:%H:%M}" if with_time else "")
 
+    def clock(moment: datetime | None) -> str:
+        return "" if moment is None else f"{moment.astimezone(zone):%H:%M:%S}"
+
     pages = state_of(request).pages
     template = pages.from_string(inline) if inline else pages.get_template(f"pages/{name}.html")
     html = template.render(
@@ -77,6 +82,7 @@ def render_page(
         csrf=csrf_token(request, who.nonce) if who else "",
         path=request.url.path,
         when=when,
+        clock=clock,
         zone_name=str(zone),
         **context,
     )

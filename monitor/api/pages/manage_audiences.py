@@ -1,0 +1,291 @@
+"""Audiences managed from pages: the list, a form to add one, and a form to edit one.
+
+The form holds what people change most: the zone, the language, the IT contact, and the
+members, one a line (``name, email`` and optionally ``, chat URL``), to which a CSV export
+of a directory (Outlook, Entra ID, Google Workspace; see :mod:`monitor.directory_csv`) adds
+people. The rest of an audience (channels, quiet hours, heads-up days, concerns) keeps what
+it was, and is changed through the API. The rules are the API's
+(:class:`~monitor.site.AudienceSpec`), each problem shown at its field; audiences from the
+site file are shown read-only, saying so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
+
+from monitor.api.pages.plumbing import csrf_refused, gate, message_page, render_page, see
+from monitor.api.session import UiSession, csrf_valid
+from monitor.api.state import state_of
+from monitor.db.engine import session_scope
+from monitor.db.models import Audience
+from monitor.directory_csv import DirectoryError, read_directory
+from monitor.roles import Role
+from monitor.site import AudienceSpec
+from monitor.store.audiences import save_audience
+from monitor.store.systems import API, SITE
+
+router = APIRouter(include_in_schema=False)
+
+FIELDS = (
+    "name",
+    "timezone",
+    "language",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "members",
+    "directory",
+)
+MAX_DIRECTORY_BYTES = 2 * 1024 * 1024
+
+
+@router.get("/audiences", response_class=HTMLResponse)
+def audiences_page(request: Request) -> Response:
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    return _list(request, who, values={"timezone": _site_zone(request), "language": "en"})
+
+
+@router.post("/audiences", response_class=HTMLResponse)
+async def create_form(request: Request) -> Response:
+    who = gate(request, Role.EDITOR)
+    if isinstance(who, Response):
+        return who
+    form, directory = await _form(request)
+    if not csrf_valid(request, who.nonce, form.get("csrf")):
+        return csrf_refused(request, who)
+    values = {field: str(form.get(field, "")) for field in FIELDS}
+    spec, errors, values = _spec(values, directory, base={})
+    state = state_of(request)
+    if spec is not None:
+        try:
+            with session_scope(state.engine) as session:
+                if _find(session, spec.name) is not None:
+                    errors["name"] = (
+                        f"An audience named “{spec.name}” exists already: edit it instead."
+                    )
+                else:
+                    save_audience(session, Audience(name=spec.name, timezone=spec.timezone), spec,
+                                  managed_by=API, now=state.clock())  # fmt: skip
+        except IntegrityError:
+            errors["name"] = f"An audience named “{spec.name}” exists already: edit it instead."
+    if spec is None or errors:
+        return _list(request, who, values=values, errors=errors, status=422)
+    state.changed()
+    return see(f"/audiences?saved={spec.name}")
+
+
+@router.get("/audiences/{name}/edit", response_class=HTMLResponse)
+def edit_page(name: str, request: Request) -> Response:
+    who = gate(request, Role.EDITOR)
+    if isinstance(who, Response):
+        return who
+    with session_scope(state_of(request).engine) as session:
+        audience = _find(session, name)
+        if audience is None:
+            return _missing(request, who, name)
+        values, site = _values_of(audience.spec), audience.managed_by == SITE
+    return render_page(request, "audience_edit", who, values=values, errors={}, site=site)
+
+
+@router.post("/audiences/{name}/edit", response_class=HTMLResponse)
+async def edit_form(name: str, request: Request) -> Response:
+    who = gate(request, Role.EDITOR)
+    if isinstance(who, Response):
+        return who
+    form, directory = await _form(request)
+    if not csrf_valid(request, who.nonce, form.get("csrf")):
+        return csrf_refused(request, who)
+    state = state_of(request)
+    with session_scope(state.engine) as session:
+        audience = _find(session, name)
+        if audience is None:
+            return _missing(request, who, name)
+        if audience.managed_by == SITE:
+            return message_page(request, who, 409, "Managed by the site file",
+                                f"“{name}” comes from the site file; change it there.")  # fmt: skip
+        values = {field: str(form.get(field, "")) for field in FIELDS} | {"name": name}
+        spec, errors, values = _spec(values, directory, base=dict(audience.spec))
+        if spec is not None and not errors:
+            save_audience(session, audience, spec, managed_by=API, now=state.clock())
+    if spec is None or errors:
+        return render_page(
+            request, "audience_edit", who, status=422, values=values, errors=errors, site=False
+        )
+    state.changed()
+    return see(f"/audiences?saved={name}")
+
+
+def _list(
+    request: Request,
+    who: UiSession,
+    *,
+    values: dict[str, str],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    with session_scope(state_of(request).engine) as session:
+        rows = [{"name": a.name, "timezone": a.timezone, "language": a.language, "contact": a.contact_name,
+                 "members": len(a.spec.get("members", ())), "site": a.managed_by == SITE}
+                for a in session.execute(select(Audience).order_by(col(Audience.name))).scalars()]  # fmt: skip
+    saved = request.query_params.get("saved", "")
+    return render_page(request, "audiences", who, status=status, rows=rows, values=values,
+                       errors=errors or {}, saved=saved)  # fmt: skip
+
+
+def _spec(
+    values: dict[str, str], directory: str | DirectoryError | None, *, base: dict[str, Any]
+) -> tuple[AudienceSpec | None, dict[str, str], dict[str, str]]:
+    """The audience the form describes over ``base`` (its stored spec), or the problems at
+    their fields; and the values to show again (with the directory's people added)."""
+    errors: dict[str, str] = {}
+    members = _members(values["members"], errors)
+    if isinstance(directory, DirectoryError):
+        errors["directory"] = f"{directory}."
+    elif directory is not None:
+        try:
+            known = {m.get("email", "").lower() for m in members}
+            added = [
+                {"name": p.name, "email": p.email}
+                for p in read_directory(directory)
+                if p.email.lower() not in known
+            ]
+            members += added
+            values = values | {"members": _members_text(members)}
+        except DirectoryError as exc:
+            errors["directory"] = f"{exc}."
+    contact = {"name": values["contact_name"].strip(), "email": values["contact_email"].strip(),
+               "phone": values["contact_phone"].strip()}  # fmt: skip
+    data = base | {"name": values["name"].strip(), "timezone": values["timezone"].strip(),
+                   "language": values["language"].strip() or "en", "members": members,
+                   "contact": (base.get("contact") or {}) | contact}  # fmt: skip
+    try:
+        spec = AudienceSpec.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            key, message = _field_of(error["loc"], data), error["msg"].removeprefix("Value error, ")
+            loc = error["loc"]
+            if loc[:1] == ("members",) and len(loc) > 1 and isinstance(loc[1], int):
+                who = members[loc[1]].get("name") or members[loc[1]].get("email") or ""
+                detail = f" {loc[2]}" if len(loc) > 2 else ""
+                message = f"member {loc[1] + 1} ({who}){detail}: {message}"
+            errors[key] = f"{errors[key]}; {message}" if key in errors else message
+        return None, errors, values
+    return (None if errors else spec), errors, values
+
+
+def _field_of(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    parts = [str(part) for part in loc]
+    if parts[:1] == ["contact"]:
+        return (
+            f"contact_{parts[1]}"
+            if len(parts) > 1 and f"contact_{parts[1]}" in FIELDS
+            else "contact_name"
+        )
+    if parts[:1] == ["members"]:
+        return "members"
+    return parts[0] if parts and parts[0] in FIELDS else "name"
+
+
+def _members(text: str, errors: dict[str, str]) -> list[dict[str, str]]:
+    """``name, email[, chat]`` a line; quotes allow a comma in a name (``"Schmidt, Anna", ...``)."""
+    members = []
+    for number, row in enumerate(csv.reader(io.StringIO(text), skipinitialspace=True), start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if len(cells) > 3:
+            errors.setdefault(
+                "members", f"line {number}: write name, email and optionally a chat URL"
+            )
+            continue
+        name, email, chat = [*cells, "", ""][:3]
+        members.append(
+            {
+                key: value
+                for key, value in (("name", name), ("email", email), ("chat", chat))
+                if value
+            }
+        )
+    return members
+
+
+def _members_text(members: list[dict[str, str]]) -> str:
+    """The members one a line, ``name, email[, chat]``, quoting what holds a comma or a quote."""
+
+    def cell(text: str) -> str:
+        return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"') else text
+
+    return "".join(
+        ", ".join(
+            cell(m.get(key, ""))
+            for key in ("name", "email", "chat")
+            if key != "chat" or m.get("chat")
+        )
+        + "\n"
+        for m in members
+    )
+
+
+def _values_of(spec: dict[str, Any]) -> dict[str, str]:
+    contact = spec.get("contact") or {}
+    return {"name": spec.get("name", ""), "timezone": spec.get("timezone", ""), "language": spec.get("language", "en"),
+            "contact_name": contact.get("name", ""), "contact_email": contact.get("email", ""),
+            "contact_phone": contact.get("phone", ""), "members": _members_text(list(spec.get("members", ())))}  # fmt: skip
+
+
+async def _form(request: Request) -> tuple[FormData, str | DirectoryError | None]:
+    """The text fields, and the directory file's text (or why not) when one was chosen."""
+    try:
+        async with request.form(max_files=1, max_fields=len(FIELDS) + 2) as form:
+            fields = FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
+            upload = form.get("directory")
+            data = (
+                await upload.read(MAX_DIRECTORY_BYTES + 1)
+                if isinstance(upload, UploadFile)
+                else b""
+            )
+    except MultiPartException:
+        return FormData(), None
+    if not data:
+        return fields, None
+    if len(data) > MAX_DIRECTORY_BYTES:
+        return fields, DirectoryError(
+            f"the file is over {MAX_DIRECTORY_BYTES // 1024 // 1024} MiB; split it"
+        )
+    for encoding in ("utf-8-sig", "utf-16"):
+        try:
+            return fields, data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return fields, data.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+
+
+def _find(session: Any, name: str) -> Audience | None:
+    found: Audience | None = session.execute(
+        select(Audience).where(col(Audience.name) == name)
+    ).scalar_one_or_none()
+    return found
+
+
+def _site_zone(request: Request) -> str:
+    state = state_of(request)
+    return state.site.spec.timezone or state.settings.timezone
+
+
+def _missing(request: Request, who: UiSession, name: str) -> HTMLResponse:
+    return message_page(
+        request, who, 404, "No such audience", f"There is no audience named “{name}”."
+    )
