@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, or_, select, update
 from sqlmodel import Session, col
 
+from monitor.db.engine import session_scope
 from monitor.db.models import Subscription
+from monitor.metrics import SubscriptionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,3 +99,16 @@ def delete_subscription(session: Session, name: str) -> bool:
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
     claimed_until = col(Subscription.claimed_until)
     return or_(claimed_until.is_(None), claimed_until < now)
+
+
+def subscription_states(engine: Engine) -> list[SubscriptionState]:
+    """Every subscription's last success and interval, for the metrics scrape."""
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(
+                col(Subscription.name),
+                col(Subscription.last_success_at),
+                col(Subscription.every_seconds),
+            ).order_by(col(Subscription.name))
+        ).all()
+    return [SubscriptionState(name, success, every) for name, success, every in rows]

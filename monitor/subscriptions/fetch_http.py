@@ -15,6 +15,7 @@ hint only: the address itself may be a secret.
 
 from __future__ import annotations
 
+import base64
 import time
 import zlib
 from dataclasses import dataclass
@@ -70,6 +71,9 @@ def fetch_ics(
             headers = {"User-Agent": USER_AGENT, "Accept": "text/calendar, */*;q=0.5",
                        "Accept-Encoding": "gzip, deflate"}  # fmt: skip
             if urlsplit(url).hostname == own_host:
+                if source.username is not None:
+                    pair = f"{source.username}:{source.password or ''}".encode()
+                    headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
                 headers.update(dict(source.headers))
                 if etag:
                     headers["If-None-Match"] = etag

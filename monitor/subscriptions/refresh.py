@@ -153,6 +153,27 @@ def refresh_subscription(
     return Refreshed(name, imported=imported)
 
 
+def header_pair(text: str) -> tuple[str, str]:
+    """``"Authorization: Bearer x"`` → ``("Authorization", "Bearer x")``; SubscriptionProblem if not."""
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip():
+        raise SubscriptionProblem(f"{text[:40]!r} is not a header 'Name: value'", field="header")
+    return name.strip(), value.strip()
+
+
+def every_seconds(text: str) -> int:
+    """``"1h"`` → 3600, within the bounds of how often a source may be fetched."""
+    from monitor.intensity.policy import parse_duration
+
+    try:
+        seconds = round(parse_duration(text))
+    except ValueError as exc:
+        raise SubscriptionProblem(str(exc), field="every") from None
+    if not SHORTEST_EVERY <= seconds <= LONGEST_EVERY:
+        raise SubscriptionProblem(f"every is from {SHORTEST_EVERY}s to 7d, not {text}", field="every")  # fmt: skip
+    return seconds
+
+
 def _checked(request: SubscribeRequest) -> SubscribeRequest:
     try:
         calendar_name(request.name)
