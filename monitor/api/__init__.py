@@ -35,6 +35,7 @@ from monitor.api.nul import NoNulInUrl
 from monitor.api.openapi import install_openapi
 from monitor.api.pages import calendars as calendars_page
 from monitor.api.pages import dashboard, home, notice_preview, signin
+from monitor.api.pages import subscriptions as subscriptions_page
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -78,6 +79,7 @@ ROUTERS = tuple(
         signin,
         dashboard,
         calendars_page,
+        subscriptions_page,
         notice_preview,
     )
 )

@@ -21,6 +21,7 @@ from monitor.api.pages.plumbing import (
     page_zone,
     render_page,
 )
+from monitor.api.pages.subscribed import subscription_rows
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
@@ -111,4 +112,5 @@ def dashboard(request: Request) -> Response:
         request, "dashboard", who, empty=False, now=now, levels=levels, svg=svg,
         timeline_rows=rows, hidden_rows=hidden, days=TIMELINE_DAYS, due=due, due_days=DUE_DAYS,
         kind_labels=KIND_LABELS, recent=recent, incidents=incident_rows,
+        subscriptions=subscription_rows(request, now),
     )  # fmt: skip
