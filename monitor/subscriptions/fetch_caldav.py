@@ -9,7 +9,10 @@ one calendar. They are ordered by their address, so an unchanged collection
 gives the same bytes (and the import finds nothing to do).
 
 The host is checked against the address policy when the fetch starts (the
-``caldav`` library opens its own connections); a redirect is not followed.
+``caldav`` library opens its own connections, so a name that resolves to
+another address a moment later is not caught: the residual risk of DNS
+rebinding, for CalDAV only); a redirect is not followed, and no proxy from the
+environment is used.
 """
 
 from __future__ import annotations
@@ -47,11 +50,17 @@ def fetch_caldav(source: Source, limits: Limits, *, etag: str | None = None) -> 
             url=source.url,
             username=source.username,
             password=source.password,
+            # Basic at once (every server in the list takes it, over https): no 401 round trip.
+            auth_type="basic" if source.username is not None else None,
             headers=dict(source.headers),
             timeout=max(1, round(limits.timeout)),
             enable_rfc6764=False,  # no discovery: only the address given
             require_tls=False,  # an intranet server over http is the user's choice
         )
+        # The host was checked above: a redirect, or a proxy from the environment, would
+        # take the requests somewhere else.
+        client.session.max_redirects = 0
+        client.session.trust_env = False
         with client:
             calendar = client.calendar(url=source.url)  # type: ignore[no-untyped-call]  # caldav's own
             ctag = calendar.get_properties([GetCTag()]).get(CTAG)
@@ -69,7 +78,11 @@ def fetch_caldav(source: Source, limits: Limits, *, etag: str | None = None) -> 
         raise FetchFailed(f"{hint} has no calendar collection at that address") from None
     except error.DAVError as exc:
         raise FetchFailed(f"{hint} answered with an error ({type(exc).__name__})") from None
-    except OSError as exc:  # the HTTP library's connection errors derive from it
+    except OSError as exc:  # the HTTP library's errors derive from it
+        if type(exc).__name__ == "TooManyRedirects":
+            raise FetchFailed(
+                f"{hint} redirected elsewhere; a CalDAV address is used as given"
+            ) from None
         raise FetchFailed(f"{hint} could not be reached ({type(exc).__name__})") from None
     if not events:
         body += b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//closewatch//empty//EN\r\nEND:VCALENDAR\r\n"

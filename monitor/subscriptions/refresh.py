@@ -214,9 +214,17 @@ def _fetch(kind: str, source: Source, settings: Settings, *, etag: str | None, l
     except ValueError as exc:
         raise FetchFailed(f"CLOSEWATCH_SUBSCRIPTION_NETWORKS: {exc}") from None
     limits = Limits(settings.max_upload_bytes, settings.subscription_timeout_seconds, AddressPolicy(networks))  # fmt: skip
-    if kind == "caldav":
-        return fetch_caldav(source, limits, etag=etag)
-    return fetch_ics(source, limits, etag=etag, last_modified=last_modified)
+    try:
+        if kind == "caldav":
+            return fetch_caldav(source, limits, etag=etag)
+        return fetch_ics(source, limits, etag=etag, last_modified=last_modified)
+    except FetchFailed:
+        raise
+    except Exception as exc:  # a server's garbage can upset the HTTP and XML libraries in many ways
+        # Only the type: an exception's text may quote the address, which may be a secret.
+        raise FetchFailed(
+            f"{address_hint(source.url)} gave an answer that could not be read ({type(exc).__name__})"
+        ) from None
 
 
 def _store(

@@ -3,6 +3,7 @@ and the notice plan follows as it does after an upload."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,6 +68,11 @@ def _plan(engine: Engine) -> list[tuple[str, str, str]]:
         return sorted((kind, status, f"{due:%m-%dT%H:%M}") for kind, status, due in found)
 
 
+def _requests(server: Radicale) -> list[str]:
+    """The methods of the requests Radicale received, in order, from its log."""
+    return re.findall(r"\] ([A-Z]+) request for ", server.log.read_text())
+
+
 def _spans(engine: Engine) -> list[tuple[datetime, datetime]]:
     with session_scope(engine) as session:
         return sorted(
@@ -91,8 +97,10 @@ def test_an_event_added_moved_and_cancelled_there_shows_after_one_refresh_each(
         ("heads_up", "pending", "11-25T08:00"),
         ("wrap_up", "pending", "12-03T08:00"),
     ]
+    seen = len(_requests(server))
     unchanged = refresh_subscription(engine, local, "closing", now=NOW + timedelta(minutes=2))
     assert unchanged is not None and (unchanged.error, unchanged.changed) == (None, False)
+    assert _requests(server)[seen:] == ["PROPFIND"]  # the ctag only: one request
 
     server.calendar.save_event(closing("20261130", "20261205"))
     moved = refresh_subscription(engine, local, "closing", now=NOW + timedelta(minutes=3))

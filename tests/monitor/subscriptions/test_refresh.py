@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from monitor.db.engine import session_scope
 from monitor.db.models import Occurrence, Subscription
 from monitor.settings import Settings
-from monitor.store.calendars import find_calendar
+from monitor.store.calendars import delete_calendar, find_calendar
 from monitor.store.subscriptions import claim
 from monitor.subscriptions.refresh import (
     RefreshBusy,
@@ -209,3 +209,18 @@ def _with(request: SubscribeRequest, change: dict[str, object]) -> SubscribeRequ
     from dataclasses import replace
 
     return replace(request, **change)  # type: ignore[arg-type]
+
+
+def test_deleting_the_calendar_ends_its_subscription(
+    engine: Engine, local: Settings, host: CalendarHost
+) -> None:
+    subscribe(engine, local, SubscribeRequest("finance", host.url("/closing.ics")), now=NOW)
+
+    with session_scope(engine) as session:
+        calendar = find_calendar(session, "finance")
+        assert calendar is not None
+        delete_calendar(session, calendar)
+
+    assert refresh_subscription(engine, local, "finance", now=NOW + timedelta(hours=1)) is None
+    with session_scope(engine) as session:
+        assert find_calendar(session, "finance") is None
