@@ -33,6 +33,7 @@ def fetch_caldav(source: Source, limits: Limits, *, etag: str | None = None) -> 
     from caldav.davclient import DAVClient
     from caldav.elements.base import ValuedBaseElement
     from caldav.lib import error
+    from requests.auth import HTTPBasicAuth
 
     class GetCTag(ValuedBaseElement):
         tag = CTAG
@@ -48,14 +49,12 @@ def fetch_caldav(source: Source, limits: Limits, *, etag: str | None = None) -> 
     try:
         client = DAVClient(
             url=source.url,
-            username=source.username,
-            password=source.password,
             # Basic at once (every server in the list takes it, over https): no 401 round trip.
-            auth_type="basic" if source.username is not None else None,
+            auth=HTTPBasicAuth(source.username, source.password or "")
+            if source.username is not None
+            else None,
             headers=dict(source.headers),
             timeout=max(1, round(limits.timeout)),
-            enable_rfc6764=False,  # no discovery: only the address given
-            require_tls=False,  # an intranet server over http is the user's choice
         )
         # The host was checked above: a redirect, or a proxy from the environment, would
         # take the requests somewhere else.
