@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Engine, delete, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Engine, delete, or_, select, update
 from sqlmodel import Session, col
 
 from monitor.db.engine import session_scope
@@ -52,12 +53,13 @@ def due_subscriptions(session: Session, now: datetime) -> list[str]:
 
 def claim(session: Session, name: str, *, now: datetime, hold: timedelta) -> bool:
     """Claim ``name`` for a refresh until ``now + hold``; False if someone else holds it."""
-    result = session.execute(
+    # An UPDATE's result is a CursorResult; SQLModel's Session.execute types every result as Result.
+    result = cast(CursorResult[Any], session.execute(
         update(Subscription)
         .where(col(Subscription.name) == name, _unclaimed(now))
         .values(claimed_until=now + hold)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    ))  # fmt: skip
+    return bool(result.rowcount)
 
 
 def record(session: Session, name: str, outcome: Outcome, *, now: datetime) -> None:
@@ -92,8 +94,8 @@ def release(session: Session, name: str, *, retry_at: datetime) -> None:
 
 
 def delete_subscription(session: Session, name: str) -> bool:
-    result = session.execute(delete(Subscription).where(col(Subscription.name) == name))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    found = delete(Subscription).where(col(Subscription.name) == name)
+    return bool(cast(CursorResult[Any], session.execute(found)).rowcount)
 
 
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
