@@ -33,6 +33,15 @@ class PeriodState:
 
 
 @dataclass(frozen=True, slots=True)
+class SubscriptionState:
+    """A subscribed calendar as the scrape sees it: its last good fetch and how often it is fetched."""
+
+    calendar: str
+    last_success: datetime | None
+    every_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class IntensityState:
     """What the scrape-time collector reads: each system's level, each period's state."""
 
@@ -72,6 +81,31 @@ class _IntensityCollector(Collector):
         yield level
         yield active
         yield next_start
+
+
+class _SubscriptionCollector(Collector):
+    """Read from the database at scrape time, so every replica tells the same, true age."""
+
+    def __init__(self, read: Callable[[], list[SubscriptionState]]) -> None:
+        self.read = read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        success = GaugeMetricFamily(
+            "closewatch_calendar_last_success_timestamp_seconds",
+            "When each subscribed calendar was last fetched and read successfully (Unix time).",
+            labels=["calendar"],
+        )
+        interval = GaugeMetricFamily(
+            "closewatch_calendar_refresh_interval_seconds",
+            "How often each subscribed calendar is fetched.",
+            labels=["calendar"],
+        )
+        for state in self.read():
+            if state.last_success is not None:
+                success.add_metric([state.calendar], state.last_success.timestamp())
+            interval.add_metric([state.calendar], state.every_seconds)
+        yield success
+        yield interval
 
 
 class Metrics:
@@ -138,11 +172,21 @@ class Metrics:
         self.leader = Gauge(
             "closewatch_leader", "1 when this replica plans and probes.", registry=r
         )
+        self.calendar_refresh_failures = Counter(
+            "closewatch_calendar_refresh_failures",
+            "Refreshes of a subscribed calendar that failed (its last good version stays).",
+            ["calendar"], registry=r,
+        )  # fmt: skip
         self._intensity: Callable[[], IntensityState | None] = lambda: None
         r.register(_IntensityCollector(lambda: self._intensity()))
+        self._subscriptions: Callable[[], list[SubscriptionState]] = list
+        r.register(_SubscriptionCollector(lambda: self._subscriptions()))
 
     def read_intensity_from(self, read: Callable[[], IntensityState | None]) -> None:
         self._intensity = read
+
+    def read_subscriptions_from(self, read: Callable[[], list[SubscriptionState]]) -> None:
+        self._subscriptions = read
 
     def record_check(self, system: str, check: str, status: Status, duration: float) -> None:
         for result in Status:

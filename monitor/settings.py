@@ -139,8 +139,26 @@ class Settings(BaseSettings):
         None,
         description="Where problem reports go: an email address, or an Apprise URL for a chat or ticket system.",
     )
+    subscription_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="Longest one fetch of a subscribed calendar may take, redirects included; past it the refresh fails and the last good version stays.",
+    )
+    subscription_networks: str = Field(
+        "",
+        description="Non-public networks subscriptions may fetch from, comma-separated (e.g. 10.0.0.0/8,127.0.0.1/32 for an intranet Nextcloud or DavMail); public addresses are always allowed, others refused.",
+    )
     host: str = Field("127.0.0.1", description="Address `closewatch serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `closewatch serve` listens on.")
+
+    @field_validator("subscription_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from monitor.subscriptions.address import parse_networks
+
+        parse_networks(value)  # a bad one stops start-up, naming it
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -23,6 +23,7 @@ from monitor.api import (
     routes_public,
     routes_report,
     routes_status,
+    routes_subscriptions,
     routes_systems,
     routes_templates,
     routes_tokens,
@@ -44,6 +45,9 @@ from monitor.api.pages import (
     signin,
     systems,
 )
+from monitor.api.pages import (
+    subscriptions as subscriptions_page,
+)
 from monitor.api.problems import install_problem_handlers
 from monitor.api.state import AppState, attach
 from monitor.clock import Clock, system_clock
@@ -56,7 +60,9 @@ from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
 from monitor.store.audiences import sync_site_audiences
+from monitor.store.subscriptions import subscription_states
 from monitor.store.systems import sync_site
+from monitor.subscriptions.schedule import SubscriptionRefresher
 from monitor.watch.watcher import Watcher
 
 # Every route the service has, API and pages, in the order they are matched.
@@ -64,6 +70,7 @@ ROUTERS = tuple(
     module.router
     for module in (
         routes_calendars,
+        routes_subscriptions,
         routes_periods,
         routes_alerts,
         routes_systems,
@@ -84,6 +91,7 @@ ROUTERS = tuple(
         signin,
         dashboard,
         calendars_page,
+        subscriptions_page,
         notice_preview,
         manage_systems,
         manage_audiences,
@@ -127,6 +135,7 @@ def create_app(
     metrics = Metrics()
     intensity = IntensityService(engine, site_view, clock)
     metrics.read_intensity_from(intensity.state)
+    metrics.read_subscriptions_from(lambda: subscription_states(engine))
     state = AppState(
         settings=settings,
         engine=engine,
@@ -145,6 +154,9 @@ def create_app(
         )
         # Incidents are told to the people they concern as soon as they open.
         state.watcher.on_incident = state.notices.incident_changed
+        state.subscriptions = SubscriptionRefresher(
+            engine, settings, metrics, on_change=state.changed, clock=clock
+        )
         app.router.lifespan_context = background_work(state)
     attach(app, state)
     install_problem_handlers(app)

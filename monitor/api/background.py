@@ -1,7 +1,8 @@
 """Work the service does on its own while it runs.
 
 Every replica drains the outbox. The leader (see :mod:`monitor.leader`) also
-watches the systems, plans notices and keeps incident promises; a replica that
+watches the systems, plans notices, keeps incident promises and refreshes
+subscribed calendars; a replica that
 is not the leader tries again every few seconds, so it takes over when the
 leader goes away.
 """
@@ -38,6 +39,8 @@ def background_work(state: AppState) -> Callable[[FastAPI], AbstractAsyncContext
             with contextlib.suppress(asyncio.CancelledError):
                 await leading
             await notices.stop()
+            if state.subscriptions is not None:
+                await state.subscriptions.stop()
             if watcher.running:
                 await watcher.stop()
             await asyncio.to_thread(leadership.release)
@@ -54,6 +57,8 @@ async def _lead_when_possible(state: AppState, leadership: Leadership) -> None:
             await watcher.start()
             notices.leading = True
             notices.changed()  # plan now that this replica plans
+        if leads and state.subscriptions is not None and not state.subscriptions.running:
+            await state.subscriptions.start()
         state.leading = leads
         state.metrics.leader.set(1 if leads else 0)
         if not leadership.shared:

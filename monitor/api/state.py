@@ -23,6 +23,7 @@ from monitor.site import Site
 if TYPE_CHECKING:
     from monitor.api.routes_status import StatusCache
     from monitor.notices.service import NoticeService
+    from monitor.subscriptions.schedule import SubscriptionRefresher
     from monitor.watch.watcher import Watcher
 
 
@@ -38,6 +39,7 @@ class AppState:
     # The background work, when the app runs it (``closewatch serve``); None in a bare app.
     watcher: Watcher | None = None
     notices: NoticeService | None = None
+    subscriptions: SubscriptionRefresher | None = None  # runs on the leader
     leading: bool = True  # whether this replica leads: watches, plans, keeps promises
     status_cache: StatusCache | None = field(default=None)
 

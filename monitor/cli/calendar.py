@@ -1,4 +1,4 @@
-"""``closewatch calendar``: preview and import calendars."""
+"""``closewatch calendar``: preview, import and subscribe to calendars."""
 
 from __future__ import annotations
 
@@ -101,6 +101,82 @@ def import_(
     )
     for warning in summary.warnings:
         say(f"warning: {warning}", err=True)
+
+
+@app.command()
+def subscribe(
+    name: str = typer.Argument(
+        ..., help="Calendar name; subscribing the same name again replaces it."
+    ),
+    url: str = typer.Argument(
+        ..., help="http, https or webcal address of an .ics file, or a CalDAV collection."
+    ),
+    every: str = typer.Option("1h", help="How often to fetch it, 10s to 7d."),
+    header: list[str] = typer.Option(
+        [], "--header", help="A request header 'Name: value'; repeatable."
+    ),
+    timezone: str | None = TIMEZONE,
+    mapping: Path | None = MAPPING,
+    caldav: bool = typer.Option(False, "--caldav", help="URL is a CalDAV calendar collection."),
+    username: str | None = typer.Option(None, help="User name for CalDAV or HTTP basic auth."),
+    password: str | None = typer.Option(
+        None, help="Its password; '-' reads it from standard input."
+    ),
+) -> None:
+    """Fetch URL as calendar NAME now, then again every --every (on the service's leader)."""
+    import sys
+
+    from monitor.subscriptions.refresh import (
+        SubscribeRequest,
+        SubscriptionProblem,
+        every_seconds,
+        header_pair,
+    )
+    from monitor.subscriptions.refresh import subscribe as subscribe_to
+
+    if password == "-":
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        request = SubscribeRequest(
+            name=name, url=url, kind="caldav" if caldav else "ics", every_seconds=every_seconds(every),
+            headers=tuple(header_pair(text) for text in header), username=username,
+            password=password, timezone=timezone, mapping=read_text(mapping) if mapping else None,
+        )  # fmt: skip
+        config = settings()
+        done = subscribe_to(ready_engine(config), config, request, now=now())
+    except SubscriptionProblem as exc:
+        option = {"name": "NAME", "url": "URL"}.get(exc.field or "", f"--{exc.field}")
+        raise UsageProblem(f"{option}: {exc}") from None
+    imported = done.imported
+    assert imported is not None
+    say(f"calendar {name!r} subscribed, fetched every {every}: {imported.periods} periods, {imported.occurrences} occurrences")  # fmt: skip
+    for warning in imported.warnings:
+        say(f"warning: {warning}", err=True)
+
+
+@app.command()
+def refresh(name: str = typer.Argument(..., help="A subscribed calendar.")) -> None:
+    """Fetch subscribed calendar NAME now; a failure keeps its last good version (exit status 1)."""
+    from monitor.subscriptions.refresh import RefreshBusy, refresh_subscription
+
+    config = settings()
+    try:
+        done = refresh_subscription(ready_engine(config), config, name, now=now())
+    except RefreshBusy as exc:
+        raise UsageProblem(str(exc)) from None
+    if done is None:
+        raise UsageProblem(f"no subscription named {name!r}")
+    if done.error is not None:
+        say(f"calendar {name!r} not refreshed, its last good version stays: {done.error}", err=True)
+        raise typer.Exit(1)
+    if done.imported is None:
+        say(f"calendar {name!r} is unchanged")
+        return
+    i = done.imported
+    say(
+        f"calendar {name!r} refreshed: {i.periods} periods, {i.occurrences} occurrences "
+        f"(+{i.occurrences_added} ~{i.occurrences_updated} -{i.occurrences_removed})"
+    )
 
 
 @app.command("list")

@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlmodel import Session, col
 
 from calendars import OccurrenceDraft, ParsedCalendar, PeriodDraft
-from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget
+from monitor.db.models import Calendar, Occurrence, Period, PeriodTarget, Subscription
 from monitor.imports import UploadedSource
 
 
@@ -85,8 +85,10 @@ def refresh_occurrences(
 
 
 def delete_calendar(session: Session, calendar: Calendar) -> None:
-    """Remove a calendar with its periods and occurrences (the foreign keys cascade)."""
+    """Remove a calendar with its periods and occurrences (the foreign keys cascade), and its
+    subscription, which would otherwise bring it back at the next refresh."""
     session.execute(delete(Calendar).where(col(Calendar.id) == calendar.id))
+    session.execute(delete(Subscription).where(col(Subscription.name) == calendar.name))
 
 
 def _sync_periods(session: Session, calendar_id: int, parsed: ParsedCalendar) -> tuple[int, ...]:

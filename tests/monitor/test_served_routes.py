@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.monitor.samples import event, ics
+from tests.monitor.subscriptions.calendar_server import calendar_host
 from tests.served import CLOSEWATCH, Served, closewatch_serve
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices" / "en" / "heads_up"
@@ -71,6 +73,11 @@ COVERED_BY = {
     ("GET", "/api/v1/prometheus/targets"): "test_prometheus_targets_follow_a_new_system",
     ("GET", "/api/v1/tokens"): "test_a_revoked_token_stops_working_at_once",
     ("DELETE", "/api/v1/tokens/{name}"): "test_a_revoked_token_stops_working_at_once",
+    ("POST", "/api/v1/subscriptions"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("GET", "/api/v1/subscriptions"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("GET", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("POST", "/api/v1/subscriptions/{name}/refresh"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("DELETE", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
 }  # fmt: skip
 
 
@@ -99,7 +106,9 @@ class Api:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    with closewatch_serve(tmp_path_factory.mktemp("served")) as running:
+    # Subscriptions may fetch from this machine: the test's calendar host listens on loopback.
+    local = {"CLOSEWATCH_SUBSCRIPTION_NETWORKS": "127.0.0.0/8"}
+    with closewatch_serve(tmp_path_factory.mktemp("served"), local) as running:
         yield running
 
 
@@ -417,3 +426,57 @@ def test_prometheus_targets_follow_a_new_system(api: Api) -> None:
             "closewatch_level": "normal"}}]  # fmt: skip
     finally:
         api.http.delete("/api/v1/systems/served-probed")
+
+
+def test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand(api: Api) -> None:
+    today = _today()
+    lines = ("CATEGORIES:go_live", "X-CLOSEWATCH-LEVEL:critical", "X-CLOSEWATCH-SYSTEMS:served-crm")
+    go_live = event("golive@served", "Served CRM go-live", f"{today - timedelta(days=1):%Y%m%d}",
+                    f"{today + timedelta(days=1):%Y%m%d}", *lines)  # fmt: skip
+    route = {"name": "served-sub"}
+    with calendar_host() as host:
+        host.files["/private-8c1e/basic.ics"] = ics(go_live)
+        body = {"name": "served-sub", "url": host.url("/private-8c1e/basic.ics"), "every": "10s",
+                "headers": ["Authorization: Bearer served-s3cret"]}  # fmt: skip
+
+        made = api.call("POST", "/api/v1/subscriptions", json=body)
+        assert made.status_code == 201, made.text
+        assert _level(api, "served-crm") == "critical"  # at once, as an upload
+        listed = api.call("GET", "/api/v1/subscriptions")
+        shown = api.call("GET", "/api/v1/subscriptions/{name}", path=route)
+        assert [s["name"] for s in listed.json()] == ["served-sub"]
+        assert shown.json()["address"] == f"{host.base}/…"
+        assert (
+            "private-8c1e" not in listed.text + shown.text
+            and "s3cret" not in listed.text + shown.text
+        )
+        on_demand = api.call("POST", "/api/v1/subscriptions/{name}/refresh", path=route).json()
+        assert (on_demand["changed"], on_demand["error"]) == (False, None)
+        assert host.statuses("/private-8c1e/basic.ics")[:2] == [200, 304]
+
+        host.files["/private-8c1e/basic.ics"] = ics(
+            go_live.replace("END:VEVENT", "STATUS:CANCELLED\r\nEND:VEVENT")
+        )
+        api.until(
+            "the leader refreshes the cancelled go-live",
+            lambda: not _critical_systems(api) & {"served-crm"},
+        )
+        del host.files["/private-8c1e/basic.ics"]
+        failed = api.call("POST", "/api/v1/subscriptions/{name}/refresh", path=route).json()
+        assert failed["error"] == f"{host.base}/… answered HTTP 404 Not Found"
+        assert failed["subscription"]["failures"] >= 1
+    metrics = httpx.get(f"{api.served.base}/metrics", timeout=30).text
+    assert 'closewatch_calendar_last_success_timestamp_seconds{calendar="served-sub"}' in metrics
+    assert 'closewatch_calendar_refresh_failures_total{calendar="served-sub"}' in metrics
+
+    stopped = api.call("DELETE", "/api/v1/subscriptions/{name}", path=route)
+    again = api.call("DELETE", "/api/v1/subscriptions/{name}", path=route)
+    assert (stopped.status_code, again.status_code) == (204, 404)
+    assert (
+        api.call("GET", "/api/v1/calendars/served-sub").status_code == 200
+    )  # kept as last fetched
+
+
+def _critical_systems(api: Api) -> set[str]:
+    levels = api.call("GET", "/api/v1/intensity").json()["systems"]
+    return {entry["name"] for entry in levels if entry["level"] == "critical"}

@@ -32,7 +32,9 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with closewatch_serve(tmp_path_factory.mktemp("ui-data")) as served:
+    # Subscriptions may fetch from this machine: the tests' calendar host listens on loopback.
+    local = {"CLOSEWATCH_SUBSCRIPTION_NETWORKS": "127.0.0.0/8"}
+    with closewatch_serve(tmp_path_factory.mktemp("ui-data"), local) as served:
         yield Server(served.base, served.token, served.data_dir)
 
 

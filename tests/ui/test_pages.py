@@ -16,6 +16,7 @@ from monitor.imports import ImportRequest, UploadedSource, horizon_for, parse_up
 from monitor.settings import Settings
 from monitor.store.calendars import save_calendar
 from tests.monitor.samples import INVENTORY, ics
+from tests.monitor.subscriptions.calendar_server import calendar_host
 from tests.ui.conftest import ARTIFACTS, Server
 
 FIXTURE = Path(__file__).parents[1] / "calendars" / "fixtures" / "outlook_last_weekday_monthly.ics"
@@ -305,3 +306,43 @@ def test_deleting_a_calendar_named_like_a_path_deletes_only_it(page, server: Ser
     assert "a/../b" not in [c["name"] for c in api.json()]
     page.get_by_role("button", name="Delete b", exact=True).click()
     page.wait_for_url(re.compile(r"/calendars\?deleted=b"))
+
+
+def test_subscribe_by_address_then_refresh_by_hand(page, server: Server) -> None:  # type: ignore[no-untyped-def]
+    secret_path = "/private-ui-4411/basic.ics"
+    with calendar_host() as host:
+        host.files[secret_path] = FIXTURE.read_bytes()
+        sign_in(page, server)
+        page.goto(f"{server.base}/calendars")
+        page.get_by_label("Calendar", exact=True).fill("finance-shared")
+        page.get_by_label("Address", exact=True).fill(host.url(secret_path))
+        page.get_by_label("Fetch every").fill("15m")
+        page.get_by_role("button", name="Subscribe").click()
+        page.wait_for_url(re.compile(r"/calendars\?subscribed=finance-shared"))
+
+        main = page.locator("main").inner_text()
+        assert "Subscribed to “finance-shared”" in main
+        row = page.locator("section", has_text="Subscribed calendars").get_by_role(
+            "row", name=re.compile("finance-shared")
+        )
+        assert f"{host.base}/…" in row.inner_text() and "15 minutes" in row.inner_text()
+        assert "private-ui-4411" not in page.content()
+
+        del host.files[secret_path]
+        page.get_by_role("button", name="Refresh finance-shared now").click()
+        assert (
+            "could not be refreshed; its last good version stays"
+            in page.locator("main").inner_text()
+        )
+        assert (
+            "answered HTTP 404 Not Found"
+            in page.locator("section", has_text="Subscribed calendars").inner_text()
+        )
+        host.files[secret_path] = FIXTURE.read_bytes()
+        page.get_by_role("button", name="Refresh finance-shared now").click()
+        page.wait_for_url(re.compile(r"/calendars\?refreshed=finance-shared"))
+        assert "Refreshed “finance-shared”: nothing changed." in page.locator("main").inner_text()
+
+        page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+        shown = page.locator("section", has_text="Subscribed calendars").inner_text()
+        assert "finance-shared" in shown and "ago" in shown

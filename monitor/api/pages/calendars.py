@@ -36,6 +36,7 @@ from monitor.api.pages.plumbing import (
     see,
     small_form,
 )
+from monitor.api.pages.subscribed import subscription_rows
 from monitor.api.problems import Problem
 from monitor.api.session import UiSession, csrf_valid
 from monitor.api.state import state_of
@@ -59,23 +60,33 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/calendars", response_class=HTMLResponse)
-def calendars_page(request: Request, imported: str = "", deleted: str = "") -> Response:
+def calendars_page(
+    request: Request,
+    imported: str = "",
+    deleted: str = "",
+    subscribed: str = "",
+    refreshed: str = "",
+    outcome: str = "",
+) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    return _calendars(request, who, imported=imported, deleted=deleted)
+    return show_calendars(request, who, imported=imported, deleted=deleted, subscribed=subscribed,
+                          refreshed=refreshed, changed=outcome == "changed")  # fmt: skip
 
 
-def _calendars(
+def show_calendars(
     request: Request, who: UiSession, *, status: int = 200, error: str = "", **context: Any
 ) -> HTMLResponse:
     with session_scope(state_of(request).engine) as session:
         rows = list_calendars(session)
         for row in rows:
             session.expunge(row.calendar)
+    subscriptions = subscription_rows(request, state_of(request).clock())
     return render_page(
-        request, "calendars", who, status=status, calendars=rows, error=error, **context
-    )
+        request, "calendars", who, status=status, calendars=rows, error=error,
+        subscriptions=subscriptions, **context,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +104,9 @@ async def _posted_upload(request: Request, who: UiSession) -> _Upload | Response
                 return csrf_refused(request, who)
             return await _upload_from(form, limit)
     except MultiPartException as exc:
-        return _calendars(request, who, status=400, error=f"The form could not be read: {exc.message}")  # fmt: skip
+        return show_calendars(request, who, status=400, error=f"The form could not be read: {exc.message}")  # fmt: skip
     except ValueError as exc:
-        return _calendars(request, who, status=422, error=one_line(exc))
+        return show_calendars(request, who, status=422, error=one_line(exc))
 
 
 async def _upload_from(form: FormData, limit: int) -> _Upload:
@@ -148,9 +159,9 @@ async def calendar_preview(request: Request) -> Response:
         horizon = horizon_for(state.settings, now)
         parsed = await run_in_threadpool(parse_upload, state.settings, upload.request, horizon=horizon)  # fmt: skip
     except (CalendarError, ValueError, Problem) as exc:
-        return _calendars(request, who, status=422, error=one_line(exc))
+        return show_calendars(request, who, status=422, error=one_line(exc))
     except WorkersBusy:
-        return _calendars(request, who, status=503, error=BUSY)
+        return show_calendars(request, who, status=503, error=BUSY)
     return render_page(request, "calendar_preview", who, **_preview_context(request, parsed, upload, now))  # fmt: skip
 
 
@@ -210,9 +221,9 @@ async def calendar_import(request: Request) -> Response:
             import_calendar, state.engine, state.settings, upload.request, now=state.clock()
         )
     except (CalendarError, ValueError, Problem) as exc:
-        return _calendars(request, who, status=422, error=one_line(exc))
+        return show_calendars(request, who, status=422, error=one_line(exc))
     except WorkersBusy:
-        return _calendars(request, who, status=503, error=BUSY)
+        return show_calendars(request, who, status=503, error=BUSY)
     state_of(request).changed()
     return see(f"/calendars?imported={quote(upload.request.source.name, safe='')}")
 
@@ -231,6 +242,8 @@ async def calendar_delete(name: str, request: Request) -> Response:
         if calendar is not None:
             delete_calendar(session, calendar)
     if calendar is None:
-        return _calendars(request, who, status=404, error=f"There is no calendar named “{name}”.")
+        return show_calendars(
+            request, who, status=404, error=f"There is no calendar named “{name}”."
+        )
     state_of(request).changed()
     return see(f"/calendars?deleted={quote(name, safe='')}")

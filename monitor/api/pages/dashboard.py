@@ -22,6 +22,7 @@ from monitor.api.pages.plumbing import (
     page_zone,
     render_page,
 )
+from monitor.api.pages.subscribed import subscription_rows
 from monitor.api.pages.watching import percent, watch_systems
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
@@ -126,6 +127,7 @@ def dashboard(request: Request) -> Response:
         timeline_rows=rows, hidden_rows=hidden, days=TIMELINE_DAYS, due=due, due_days=DUE_DAYS,
         kind_labels=KIND_LABELS, recent=recent, incidents=incident_rows,
         watches=watches, strips=strips, strip_summary=strip_summary, percent=percent,
+        subscriptions=subscription_rows(request, now),
     )  # fmt: skip
 
 
