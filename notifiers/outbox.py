@@ -8,7 +8,9 @@ restarted) claims them again, so nothing is lost. The only message that can go
 out twice is the one a channel had accepted in the instant before the crash,
 and it goes out with the same Message-ID, which mail systems use to show it
 once. Temporary failures wait with exponential backoff and jitter; a
-permanent failure, or one past the maximum age, is a dead letter.
+permanent failure, or one past the maximum age, is a dead letter. A channel
+whose server cannot be reached pauses (see :mod:`notifiers.pause`): its other
+deliveries go back untried, keeping their attempts, and wait for the pause.
 
 Storage is the caller's: :class:`OutboxStore` is implemented on the database
 by the service.
@@ -20,13 +22,15 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from notifiers.channels.base import Channel, DeliveryError
 from notifiers.message import Message
+from notifiers.pause import ChannelPauses
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,14 @@ class Claim:
 
 
 class OutboxStore(Protocol):
-    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]: ...
+    def claim(
+        self, *, now: datetime, limit: int, lease: timedelta, skip: Collection[str] = ()
+    ) -> list[Claim]:
+        """Claim due deliveries, none of the channels in ``skip``."""
+
+    def put_back(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        """Claimed but never tried: pending again, as due as before, the attempt not counted."""
+
     def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
         """Mark these (delivery id, subject) sent, in one transaction."""
 
@@ -67,18 +78,26 @@ class RetryPolicy:
     jitter: float = 0.25  # ± this share of the delay, so failed batches do not retry in step
 
     def retry_at(
-        self, claim: Claim, now: datetime, rng: random.Random | None = None
+        self,
+        claim: Claim,
+        now: datetime,
+        rng: random.Random | None = None,
+        *,
+        after: timedelta | None = None,
     ) -> datetime | None:
-        """When to try again, or None when the delivery is too old to keep trying."""
-        delay = min(self.first_delay * (2 ** max(claim.attempts - 1, 0)), self.max_delay)
-        spread = (rng or random).uniform(-self.jitter, self.jitter)
-        when = now + delay * (1 + spread)
+        """When to try again (``after`` this long, if given), or None when the delivery is
+        too old to keep trying."""
+        if after is None:
+            delay = min(self.first_delay * (2 ** max(claim.attempts - 1, 0)), self.max_delay)
+            after = delay * (1 + (rng or random).uniform(-self.jitter, self.jitter))
+        when = now + after
         return None if when - claim.first_due_at > self.max_age else when
 
 
 # Builds the message for a claim at send time (None: nothing to send any more).
 Compose = Callable[[Claim], Awaitable[Message | None]]
 Observer = Callable[[Claim, str], None]  # (claim, "sent" | "failed" | "dead" | "withdrawn")
+Timer = Callable[[], float]  # seconds on a steady clock, for pauses (servers keep real time)
 
 
 class OutboxWorker:
@@ -93,6 +112,8 @@ class OutboxWorker:
         batch: int = 100,
         clock: Callable[[], datetime],
         observe: Observer = lambda claim, outcome: None,
+        pauses: ChannelPauses | None = None,
+        timer: Timer = time.monotonic,
     ) -> None:
         self.store = store
         self.compose = compose
@@ -102,13 +123,16 @@ class OutboxWorker:
         self.batch = batch
         self.clock = clock
         self.observe = observe
+        self.pauses = pauses or ChannelPauses()
+        self.timer = timer
         self._to_confirm: list[tuple[int, str, asyncio.Future[None]]] = []
         self._confirming = False
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; how many were claimed."""
+        paused = self.pauses.paused(self.timer())
         claims = await asyncio.to_thread(
-            self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease
+            self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease, skip=paused
         )
         by_channel: dict[str, list[Claim]] = {}
         for claim in claims:
@@ -141,12 +165,19 @@ class OutboxWorker:
     async def _deliver_all(self, name: str, claims: list[Claim]) -> None:
         # As many at once as the channel has connections (a pool), one at a time otherwise.
         at_once = asyncio.Semaphore(getattr(self.channels.get(name), "size", 1))
+        untried: list[Claim] = []
 
         async def deliver(claim: Claim) -> None:
             async with at_once:
-                await self._deliver(name, claim)
+                if self.pauses.ends(name, self.timer()) is not None:
+                    untried.append(claim)  # its server is away: do not knock again now
+                else:
+                    await self._deliver(name, claim)
 
         await asyncio.gather(*(deliver(claim) for claim in claims))
+        if untried:
+            ids = [claim.id for claim in untried]
+            await asyncio.to_thread(self.store.put_back, ids, now=self.clock())
 
     async def _deliver(self, name: str, claim: Claim) -> None:
         channel = self.channels.get(name)
@@ -177,6 +208,7 @@ class OutboxWorker:
         except DeliveryError as error:
             await self._fail(claim, error)
             return
+        self.pauses.reached(name)
         await self._confirm(claim.id, message.subject)
         self.observe(claim, "sent")
 
@@ -207,7 +239,15 @@ class OutboxWorker:
 
     async def _fail(self, claim: Claim, error: DeliveryError) -> None:
         now = self.clock()
-        retry_at = None if error.permanent else self.policy.retry_at(claim, now)
+        after = None
+        if error.unreachable:  # try this one again when the channel's pause ends
+            steady = self.timer()
+            pause_ends = self.pauses.unreachable(claim.channel, steady)
+            after = timedelta(seconds=pause_ends - steady)
+            log.warning(
+                "%s: %s; the channel waits %.1f s", claim.channel, error, pause_ends - steady
+            )
+        retry_at = None if error.permanent else self.policy.retry_at(claim, now, after=after)
         await asyncio.to_thread(
             self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
         )

@@ -8,7 +8,7 @@ time, which gives the same guarantee.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, func, or_, select, update
@@ -26,13 +26,17 @@ class DatabaseOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
+    def claim(
+        self, *, now: datetime, limit: int, lease: timedelta, skip: Collection[str] = ()
+    ) -> list[Claim]:
         due = or_(
             and_(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now),
             and_(
                 col(Delivery.status) == SENDING, col(Delivery.lease_until) < now
             ),  # a worker died holding it
         )
+        if skip:  # channels paused while their server is away
+            due = and_(due, Delivery.channel.not_in(list(skip)))  # type: ignore[attr-defined]
         chosen = (
             select(col(Delivery.id)).where(due).order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
             .with_for_update(skip_locked=True)
@@ -65,6 +69,16 @@ class DatabaseOutbox:
         ]  # fmt: skip
         with session_scope(self.engine) as session:
             session.execute(update(Delivery), rows)
+
+    def put_back(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(delivery_ids), Delivery.status == SENDING)  # type: ignore[union-attr]
+                .values(
+                    status=PENDING, lease_until=None, attempts=Delivery.attempts - 1, updated_at=now
+                )
+            )
 
     def failed(
         self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None
