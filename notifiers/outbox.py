@@ -12,6 +12,12 @@ permanent failure, or one past the maximum age, is a dead letter. A channel
 whose server cannot be reached pauses (see :mod:`notifiers.pause`): its other
 deliveries go back untried, keeping their attempts, and wait for the pause.
 
+The store may be away too (a database restart). A message sent while it is
+away is remembered as sent and recorded when it answers again, before the
+next claim, so it is not sent a second time when its lease runs out; a claim
+whose outcome could not be recorded goes back untried. Only a store away for
+longer than the lease can see a sent message claimed again.
+
 Storage is the caller's: :class:`OutboxStore` is implemented on the database
 by the service.
 """
@@ -58,8 +64,9 @@ class OutboxStore(Protocol):
     ) -> list[Claim]:
         """Claim due deliveries, none of the channels in ``skip``."""
 
-    def put_back(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
-        """Claimed but never tried: pending again, as due as before, the attempt not counted."""
+    def put_back(self, claims: Sequence[Claim], *, now: datetime) -> None:
+        """Claimed but never tried: pending again, as due as before, the attempt not counted
+        (unless another worker claimed them since)."""
 
     def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
         """Mark these (delivery id, subject) sent, in one transaction."""
@@ -92,6 +99,11 @@ class RetryPolicy:
             after = delay * (1 + (rng or random).uniform(-self.jitter, self.jitter))
         when = now + after
         return None if when - claim.first_due_at > self.max_age else when
+
+
+class StorageUnavailable(Exception):
+    """What composing a message reads (the database) cannot be read now: the claim goes
+    back untried, and no attempt is counted."""
 
 
 # Builds the message for a claim at send time (None: nothing to send any more).
@@ -127,9 +139,13 @@ class OutboxWorker:
         self.timer = timer
         self._to_confirm: list[tuple[int, str, asyncio.Future[None]]] = []
         self._confirming = False
+        # What the store did not take while it was away, to record before the next claim.
+        self._late_sent: list[tuple[int, str]] = []
+        self._late_untried: list[Claim] = []
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; how many were claimed."""
+        await self._record_late()  # raises while the store is still away: nothing is claimed
         paused = self.pauses.paused(self.timer())
         claims = await asyncio.to_thread(
             self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease, skip=paused
@@ -175,9 +191,33 @@ class OutboxWorker:
                     await self._deliver(name, claim)
 
         await asyncio.gather(*(deliver(claim) for claim in claims))
-        if untried:
-            ids = [claim.id for claim in untried]
-            await asyncio.to_thread(self.store.put_back, ids, now=self.clock())
+        await self._put_back(untried)
+
+    async def _put_back(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
+        try:
+            await asyncio.to_thread(self.store.put_back, claims, now=self.clock())
+        except Exception as exc:
+            log.warning("the outbox store is away (%s); %d claims go back later", exc, len(claims))
+            self._late_untried += claims
+
+    async def _record_late(self) -> None:
+        if self._late_sent:
+            rows, self._late_sent = self._late_sent, []
+            try:
+                await asyncio.to_thread(self.store.sent, rows, now=self.clock())
+            except Exception:
+                self._late_sent = rows + self._late_sent
+                raise
+            log.info("recorded %d deliveries sent while the outbox store was away", len(rows))
+        if self._late_untried:
+            claims, self._late_untried = self._late_untried, []
+            try:
+                await asyncio.to_thread(self.store.put_back, claims, now=self.clock())
+            except Exception:
+                self._late_untried = claims + self._late_untried
+                raise
 
     async def _deliver(self, name: str, claim: Claim) -> None:
         channel = self.channels.get(name)
@@ -188,6 +228,9 @@ class OutboxWorker:
             return
         try:
             message = await self.compose(claim)
+        except StorageUnavailable:
+            await self._put_back([claim])
+            return
         except DeliveryError as error:  # composing said itself whether to try again
             await self._fail(claim, error)
             return
@@ -198,9 +241,13 @@ class OutboxWorker:
             )
             return
         if message is None:
-            await asyncio.to_thread(
-                self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
-            )
+            try:
+                await asyncio.to_thread(
+                    self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
+                )
+            except Exception:  # the store is away: composing again will find it unwanted again
+                await self._put_back([claim])
+                return
             self.observe(claim, "withdrawn")
             return
         try:
@@ -216,7 +263,8 @@ class OutboxWorker:
         """Record a delivery as sent, committed together with others that finished meanwhile.
 
         The caller waits for its own commit, so no more messages are unconfirmed at
-        any instant than are being sent at once (one per connection)."""
+        any instant than are being sent at once (one per connection). If the store
+        is away, the record waits for it (see :meth:`_record_late`)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._to_confirm.append((delivery_id, subject, done))
         if not self._confirming:
@@ -224,15 +272,15 @@ class OutboxWorker:
             try:
                 while self._to_confirm:
                     batch, self._to_confirm = self._to_confirm, []
+                    rows = [(row_id, row_subject) for row_id, row_subject, _ in batch]
                     try:
-                        rows = [(row_id, row_subject) for row_id, row_subject, _ in batch]
                         await asyncio.to_thread(self.store.sent, rows, now=self.clock())
                     except Exception as exc:
-                        for *_, waiting in batch:
-                            waiting.set_exception(exc)
-                    else:
-                        for *_, waiting in batch:
-                            waiting.set_result(None)
+                        log.warning("the outbox store is away (%s); %d sent deliveries are "
+                                    "recorded when it is back", exc, len(rows))  # fmt: skip
+                        self._late_sent += rows
+                    for *_, waiting in batch:
+                        waiting.set_result(None)
             finally:
                 self._confirming = False
         await done
@@ -248,7 +296,11 @@ class OutboxWorker:
                 "%s: %s; the channel waits %.1f s", claim.channel, error, pause_ends - steady
             )
         retry_at = None if error.permanent else self.policy.retry_at(claim, now, after=after)
-        await asyncio.to_thread(
-            self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
-        )
+        try:
+            await asyncio.to_thread(
+                self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
+            )
+        except Exception:  # the store is away: unrecorded, the attempt is tried again
+            await self._put_back([claim])
+            return
         self.observe(claim, "failed" if retry_at else "dead")

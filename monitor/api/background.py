@@ -58,15 +58,20 @@ async def _lead_when_possible(state: AppState, leadership: Leadership) -> None:
     assert watcher is not None and notices is not None
     while True:
         leads = leadership.leads()
-        if leads and not watcher.running:
-            await watcher.start()
-            notices.leading = True
-            notices.changed()  # plan now that this replica plans
-        elif not leads and watcher.running:
-            log.warning("this replica stops leading: it cannot show it still holds the leader lock")
-            notices.leading = False
-            # Its database may hang: stop the checks now, store their last results when it answers.
-            await watcher.stop(wait_for_storage=False)
+        try:
+            if leads and not watcher.running:
+                await watcher.start()
+                notices.leading = True
+                notices.changed()  # plan now that this replica plans
+            elif not leads and watcher.running:
+                log.warning("this replica stops leading: it cannot show it holds the leader lock")
+                notices.leading = False
+                # Its database may hang: stop the checks now, store their last results later.
+                await watcher.stop(wait_for_storage=False)
+        except Exception:  # the database went away while the watcher started: try again
+            log.exception("could not start watching")
+            if watcher.running:
+                await watcher.stop(wait_for_storage=False)
         state.leading = leads
         state.metrics.leader.set(1 if leads else 0)
         if not leadership.shared:

@@ -3,8 +3,10 @@ messages never tried, and everything sent once the server answers again."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine, select
 
 from monitor.db.engine import session_scope
@@ -82,3 +84,35 @@ async def test_a_server_away_is_tried_once_per_pause_and_untried_messages_keep_t
     assert sorted(server.sent) == sorted(f"person{n}@example.com" for n in range(QUEUED))
     assert [status for status, _ in stored(engine)] == ["sent"] * QUEUED
     assert max(attempts for _, attempts in stored(engine)) == 2
+
+
+class StoreAway(DatabaseOutbox):
+    """The database outbox, with recording refused while ``away`` (a database restart)."""
+
+    away = False
+
+    def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
+        if self.away:
+            raise ConnectionRefusedError("the database is restarting")
+        super().sent(deliveries, now=now)
+
+
+async def test_messages_sent_while_the_database_is_away_are_recorded_when_it_is_back_not_sent_again(
+    engine: Engine,
+) -> None:
+    queue(engine)
+    server, store = AwayServer(), StoreAway(engine)
+    server.away = False
+    store.away = True  # claimed, then the database goes before the first send is recorded
+    worker = OutboxWorker(store, compose, {"email": server}, clock=lambda: NOW)
+
+    assert await worker.run_once() == QUEUED
+    assert len(server.sent) == QUEUED
+    with pytest.raises(ConnectionRefusedError):
+        await worker.run_once()  # nothing is claimed before what was sent is recorded
+    assert stored(engine) == [("sending", 1)] * QUEUED
+
+    store.away = False
+    assert await worker.drain() == 0
+    assert stored(engine) == [("sent", 1)] * QUEUED
+    assert len(server.sent) == QUEUED
