@@ -10,6 +10,7 @@ load it) and may be killed with SIGKILL, as a crash would::
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -43,6 +44,12 @@ class Replica:
             if line.startswith(f"{name} "):
                 return float(line.split()[1])
         return None
+
+    def token(self) -> str:
+        """The admin token a ``--demo`` replica printed."""
+        found = re.search(r"token for trying the API: (cw_\S+)", self.log.read_text())
+        assert found, "only a replica started with demo=True prints a token"
+        return found.group(1)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no lock released, as a crashed machine would leave it."""
