@@ -153,6 +153,12 @@ class Metrics:
         self.outbox_pending = Gauge(
             "closewatch_outbox_pending", "Deliveries waiting in the outbox.", registry=r
         )
+        self.outbox_retries = Counter(
+            "closewatch_outbox_retries",
+            "Delivery attempts that failed for a time and wait to be tried again, by channel.",
+            ["channel"],
+            registry=r,
+        )
         self.outbox_dead = Gauge(
             "closewatch_outbox_dead_letters",
             "Deliveries given up on after their maximum age.",

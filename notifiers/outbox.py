@@ -8,7 +8,15 @@ restarted) claims them again, so nothing is lost. The only message that can go
 out twice is the one a channel had accepted in the instant before the crash,
 and it goes out with the same Message-ID, which mail systems use to show it
 once. Temporary failures wait with exponential backoff and jitter; a
-permanent failure, or one past the maximum age, is a dead letter.
+permanent failure, or one past the maximum age, is a dead letter. A channel
+whose server cannot be reached pauses (see :mod:`notifiers.pause`): its other
+deliveries go back untried, keeping their attempts, and wait for the pause.
+
+The store may be away too (a database restart). A message sent while it is
+away is remembered as sent and recorded when it answers again, before the
+next claim, so it is not sent a second time when its lease runs out; a claim
+whose outcome could not be recorded goes back untried. Only a store away for
+longer than the lease can see a sent message claimed again.
 
 Storage is the caller's: :class:`OutboxStore` is implemented on the database
 by the service.
@@ -20,13 +28,15 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from notifiers.channels.base import Channel, DeliveryError
 from notifiers.message import Message
+from notifiers.pause import ChannelPauses
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +59,15 @@ class Claim:
 
 
 class OutboxStore(Protocol):
-    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]: ...
+    def claim(
+        self, *, now: datetime, limit: int, lease: timedelta, skip: Collection[str] = ()
+    ) -> list[Claim]:
+        """Claim due deliveries, none of the channels in ``skip``."""
+
+    def put_back(self, claims: Sequence[Claim], *, now: datetime) -> None:
+        """Claimed but never tried: pending again, as due as before, the attempt not counted
+        (unless another worker claimed them since)."""
+
     def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
         """Mark these (delivery id, subject) sent, in one transaction."""
 
@@ -67,18 +85,31 @@ class RetryPolicy:
     jitter: float = 0.25  # ± this share of the delay, so failed batches do not retry in step
 
     def retry_at(
-        self, claim: Claim, now: datetime, rng: random.Random | None = None
+        self,
+        claim: Claim,
+        now: datetime,
+        rng: random.Random | None = None,
+        *,
+        after: timedelta | None = None,
     ) -> datetime | None:
-        """When to try again, or None when the delivery is too old to keep trying."""
-        delay = min(self.first_delay * (2 ** max(claim.attempts - 1, 0)), self.max_delay)
-        spread = (rng or random).uniform(-self.jitter, self.jitter)
-        when = now + delay * (1 + spread)
+        """When to try again (``after`` this long, if given), or None when the delivery is
+        too old to keep trying."""
+        if after is None:
+            delay = min(self.first_delay * (2 ** max(claim.attempts - 1, 0)), self.max_delay)
+            after = delay * (1 + (rng or random).uniform(-self.jitter, self.jitter))
+        when = now + after
         return None if when - claim.first_due_at > self.max_age else when
+
+
+class StorageUnavailable(Exception):
+    """What composing a message reads (the database) cannot be read now: the claim goes
+    back untried, and no attempt is counted."""
 
 
 # Builds the message for a claim at send time (None: nothing to send any more).
 Compose = Callable[[Claim], Awaitable[Message | None]]
 Observer = Callable[[Claim, str], None]  # (claim, "sent" | "failed" | "dead" | "withdrawn")
+Timer = Callable[[], float]  # seconds on a steady clock, for pauses (servers keep real time)
 
 
 class OutboxWorker:
@@ -93,6 +124,8 @@ class OutboxWorker:
         batch: int = 100,
         clock: Callable[[], datetime],
         observe: Observer = lambda claim, outcome: None,
+        pauses: ChannelPauses | None = None,
+        timer: Timer = time.monotonic,
     ) -> None:
         self.store = store
         self.compose = compose
@@ -102,13 +135,20 @@ class OutboxWorker:
         self.batch = batch
         self.clock = clock
         self.observe = observe
+        self.pauses = pauses or ChannelPauses()
+        self.timer = timer
         self._to_confirm: list[tuple[int, str, asyncio.Future[None]]] = []
         self._confirming = False
+        # What the store did not take while it was away, to record before the next claim.
+        self._late_sent: list[tuple[int, str]] = []
+        self._late_untried: list[Claim] = []
 
     async def run_once(self) -> int:
         """Claim one batch and deliver it; how many were claimed."""
+        await self._record_late()  # raises while the store is still away: nothing is claimed
+        paused = self.pauses.paused(self.timer())
         claims = await asyncio.to_thread(
-            self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease
+            self.store.claim, now=self.clock(), limit=self.batch, lease=self.lease, skip=paused
         )
         by_channel: dict[str, list[Claim]] = {}
         for claim in claims:
@@ -141,12 +181,43 @@ class OutboxWorker:
     async def _deliver_all(self, name: str, claims: list[Claim]) -> None:
         # As many at once as the channel has connections (a pool), one at a time otherwise.
         at_once = asyncio.Semaphore(getattr(self.channels.get(name), "size", 1))
+        untried: list[Claim] = []
 
         async def deliver(claim: Claim) -> None:
             async with at_once:
-                await self._deliver(name, claim)
+                if self.pauses.ends(name, self.timer()) is not None:
+                    untried.append(claim)  # its server is away: do not knock again now
+                else:
+                    await self._deliver(name, claim)
 
         await asyncio.gather(*(deliver(claim) for claim in claims))
+        await self._put_back(untried)
+
+    async def _put_back(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
+        try:
+            await asyncio.to_thread(self.store.put_back, claims, now=self.clock())
+        except Exception as exc:
+            log.warning("the outbox store is away (%s); %d claims go back later", exc, len(claims))
+            self._late_untried += claims
+
+    async def _record_late(self) -> None:
+        if self._late_sent:
+            rows, self._late_sent = self._late_sent, []
+            try:
+                await asyncio.to_thread(self.store.sent, rows, now=self.clock())
+            except Exception:
+                self._late_sent = rows + self._late_sent
+                raise
+            log.info("recorded %d deliveries sent while the outbox store was away", len(rows))
+        if self._late_untried:
+            claims, self._late_untried = self._late_untried, []
+            try:
+                await asyncio.to_thread(self.store.put_back, claims, now=self.clock())
+            except Exception:
+                self._late_untried = claims + self._late_untried
+                raise
 
     async def _deliver(self, name: str, claim: Claim) -> None:
         channel = self.channels.get(name)
@@ -157,6 +228,9 @@ class OutboxWorker:
             return
         try:
             message = await self.compose(claim)
+        except StorageUnavailable:
+            await self._put_back([claim])
+            return
         except DeliveryError as error:  # composing said itself whether to try again
             await self._fail(claim, error)
             return
@@ -167,9 +241,13 @@ class OutboxWorker:
             )
             return
         if message is None:
-            await asyncio.to_thread(
-                self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
-            )
+            try:
+                await asyncio.to_thread(
+                    self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
+                )
+            except Exception:  # the store is away: composing again will find it unwanted again
+                await self._put_back([claim])
+                return
             self.observe(claim, "withdrawn")
             return
         try:
@@ -177,6 +255,7 @@ class OutboxWorker:
         except DeliveryError as error:
             await self._fail(claim, error)
             return
+        self.pauses.reached(name)
         await self._confirm(claim.id, message.subject)
         self.observe(claim, "sent")
 
@@ -184,7 +263,8 @@ class OutboxWorker:
         """Record a delivery as sent, committed together with others that finished meanwhile.
 
         The caller waits for its own commit, so no more messages are unconfirmed at
-        any instant than are being sent at once (one per connection)."""
+        any instant than are being sent at once (one per connection). If the store
+        is away, the record waits for it (see :meth:`_record_late`)."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._to_confirm.append((delivery_id, subject, done))
         if not self._confirming:
@@ -192,23 +272,35 @@ class OutboxWorker:
             try:
                 while self._to_confirm:
                     batch, self._to_confirm = self._to_confirm, []
+                    rows = [(row_id, row_subject) for row_id, row_subject, _ in batch]
                     try:
-                        rows = [(row_id, row_subject) for row_id, row_subject, _ in batch]
                         await asyncio.to_thread(self.store.sent, rows, now=self.clock())
                     except Exception as exc:
-                        for *_, waiting in batch:
-                            waiting.set_exception(exc)
-                    else:
-                        for *_, waiting in batch:
-                            waiting.set_result(None)
+                        log.warning("the outbox store is away (%s); %d sent deliveries are "
+                                    "recorded when it is back", exc, len(rows))  # fmt: skip
+                        self._late_sent += rows
+                    for *_, waiting in batch:
+                        waiting.set_result(None)
             finally:
                 self._confirming = False
         await done
 
     async def _fail(self, claim: Claim, error: DeliveryError) -> None:
         now = self.clock()
-        retry_at = None if error.permanent else self.policy.retry_at(claim, now)
-        await asyncio.to_thread(
-            self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
-        )
+        after = None
+        if error.unreachable:  # try this one again when the channel's pause ends
+            steady = self.timer()
+            pause_ends = self.pauses.unreachable(claim.channel, steady)
+            after = timedelta(seconds=pause_ends - steady)
+            log.warning(
+                "%s: %s; the channel waits %.1f s", claim.channel, error, pause_ends - steady
+            )
+        retry_at = None if error.permanent else self.policy.retry_at(claim, now, after=after)
+        try:
+            await asyncio.to_thread(
+                self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
+            )
+        except Exception:  # the store is away: unrecorded, the attempt is tried again
+            await self._put_back([claim])
+            return
         self.observe(claim, "failed" if retry_at else "dead")

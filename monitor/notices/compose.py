@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
 from monitor.alerts.details import ALERT_DETAILS, details_message
@@ -45,7 +46,7 @@ from notifiers.channels.base import DeliveryError
 from notifiers.kinds import INCIDENT_KINDS
 from notifiers.links import Links
 from notifiers.message import Message
-from notifiers.outbox import Claim
+from notifiers.outbox import Claim, StorageUnavailable
 from notifiers.render import CATEGORY_LABELS, NoticeRenderer
 
 SHARED_FOR_SECONDS = 60.0
@@ -95,12 +96,14 @@ class Composer:
         # With what the batch shares already read, composing is pure work: do it here rather
         # than pay two thread hand-offs per message; the first of a batch reads in a thread.
         # An uploaded template renders in a worker process: waiting for it is no work for here.
-        if self._warm(claim) and not self.renderer.has_overrides:
-            return self.compose(claim)
         try:
+            if self._warm(claim) and not self.renderer.has_overrides:
+                return self.compose(claim)
             return await asyncio.to_thread(self.compose, claim)
         except WorkersBusy as exc:
             raise DeliveryError(f"no worker was free to render the template ({exc})") from None
+        except DBAPIError as exc:  # the database is away for a moment: not the message's fault
+            raise StorageUnavailable(str(exc.orig or exc)) from exc
 
     def _warm(self, claim: Claim) -> bool:
         fresh = time.monotonic() - SHARED_FOR_SECONDS

@@ -210,3 +210,5 @@ class NoticeService:
             self.metrics.notices_sent.labels(claim.kind, claim.channel).inc()
         elif outcome in ("failed", "dead"):
             self.metrics.notices_failed.labels(claim.kind, claim.channel).inc()
+        if outcome == "failed":  # to be tried again
+            self.metrics.outbox_retries.labels(claim.channel).inc()

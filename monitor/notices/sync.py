@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlmodel import col
 
 from calendars import Level
@@ -107,8 +107,15 @@ def sync_outbox(
             if key in existing and existing[key][1] in (PENDING, WITHDRAWN)
             and (existing[key][2] != d.due_at or existing[key][1] == WITHDRAWN)
         ]  # fmt: skip
+        # Only rows still unsent as the update runs: the outbox may have sent one since it was
+        # read here, and setting that back to pending would send it a second time.
+        still_unsent = (
+            update(Delivery)
+            .where(or_(col(Delivery.status) == PENDING, col(Delivery.status) == WITHDRAWN))
+            .execution_options(synchronize_session=None)  # no objects loaded here to refresh
+        )
         if moved:
-            session.execute(update(Delivery), moved)
+            session.execute(still_unsent, moved)
         # Unsent and no longer planned, within the span this plan covers.
         gone = [
             {
@@ -121,7 +128,7 @@ def sync_outbox(
             if status == PENDING and key not in wanted and due_at <= until
         ]
         if gone:
-            session.execute(update(Delivery), gone)
+            session.execute(still_unsent, gone)
     return SyncSummary(len(planned), len(new), len(moved), len(gone))
 
 

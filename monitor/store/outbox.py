@@ -8,16 +8,18 @@ time, which gives the same guarantee.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
 from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery
 from notifiers.outbox import Claim
 
+# The table itself, for updates of many rows by their own conditions (not by primary key).
+DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
 PENDING, SENDING, SENT, DEAD, WITHDRAWN = "pending", "sending", "sent", "dead", "withdrawn"
 UNSENT = (PENDING, SENDING)
 
@@ -26,13 +28,17 @@ class DatabaseOutbox:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> list[Claim]:
+    def claim(
+        self, *, now: datetime, limit: int, lease: timedelta, skip: Collection[str] = ()
+    ) -> list[Claim]:
         due = or_(
             and_(col(Delivery.status) == PENDING, col(Delivery.due_at) <= now),
             and_(
                 col(Delivery.status) == SENDING, col(Delivery.lease_until) < now
             ),  # a worker died holding it
         )
+        if skip:  # channels paused while their server is away
+            due = and_(due, col(Delivery.channel).not_in(list(skip)))
         chosen = (
             select(col(Delivery.id)).where(due).order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
             .with_for_update(skip_locked=True)
@@ -65,6 +71,25 @@ class DatabaseOutbox:
         ]  # fmt: skip
         with session_scope(self.engine) as session:
             session.execute(update(Delivery), rows)
+
+    def put_back(self, claims: Sequence[Claim], *, now: datetime) -> None:
+        # Only as claimed: if a lease ran out and another worker claimed a row, it is theirs.
+        mine = update(DELIVERIES).where(
+            DELIVERIES.c.id == bindparam("claimed_id"),
+            DELIVERIES.c.attempts == bindparam("claimed_attempts"),
+            DELIVERIES.c.status == SENDING,
+        )
+        rows = [{"claimed_id": claim.id, "claimed_attempts": claim.attempts} for claim in claims]
+        with session_scope(self.engine) as session:
+            session.connection().execute(
+                mine.values(
+                    status=PENDING,
+                    lease_until=None,
+                    attempts=DELIVERIES.c.attempts - 1,
+                    updated_at=now,
+                ),
+                rows,
+            )
 
     def failed(
         self, delivery_id: int, *, now: datetime, error: str, retry_at: datetime | None

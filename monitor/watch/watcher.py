@@ -70,10 +70,7 @@ class Watcher:
         self.intensity = intensity
         self.metrics = metrics
         self.clock = clock
-        self.scheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
+        self.scheduler = _new_scheduler()
         self.tracker = IncidentTracker()
         self.buffer = ResultBuffer()
         self.planned: dict[int, Planned] = {}
@@ -87,6 +84,9 @@ class Watcher:
         self._reloading: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # set by start()
         self._running: set[asyncio.Task[object]] = set()
+        self._storing: set[asyncio.Task[None]] = set()
+        # Asked just before each probe: a replica that no longer leads must not probe.
+        self.may_probe: Callable[[], bool] = lambda: True
         # Told of every stored incident change (in a worker thread): the notices hook in here.
         self.on_incident: Callable[[str, int, Planned, datetime], str | None] | None = None
 
@@ -108,12 +108,23 @@ class Watcher:
         self.scheduler.start()
         log.info("watching %d checks", len(self.planned))
 
-    async def stop(self) -> None:
+    async def stop(self, *, wait_for_storage: bool = True) -> None:
+        """Stop every check now; :meth:`start` begins afresh.
+
+        ``wait_for_storage=False`` (a leader stepping down, whose database may hang)
+        stores the last results in the background instead of waiting for them."""
         self.scheduler.shutdown(wait=False)
+        self.scheduler = _new_scheduler()  # a stopped APScheduler keeps its jobs
+        self.planned.clear()
         for task in self._running:  # a check stuck on a hanging target ends with the service
             task.cancel()
         await asyncio.gather(*self._running, return_exceptions=True)
-        await self._flush()
+        if wait_for_storage:
+            await self._flush()
+        else:
+            storing = asyncio.create_task(self._flush())
+            self._storing.add(storing)
+            storing.add_done_callback(self._storing.discard)
 
     @property
     def running(self) -> bool:
@@ -246,6 +257,8 @@ class Watcher:
         self._running.add(task)
         try:
             async with self._semaphore:
+                if not self.may_probe():
+                    return
                 outcome = await run_probe(planned.check.spec)
             budgeted = outcome.within_budget(planned.policy.latency_budget)
             await self.record(planned, budgeted, self.clock())
@@ -371,3 +384,10 @@ class Watcher:
                 .where(Incident.status == "open")
             ).all()  # fmt: skip
         return checks, policies, open_incidents
+
+
+def _new_scheduler() -> AsyncIOScheduler:
+    return AsyncIOScheduler(
+        timezone=UTC,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+    )

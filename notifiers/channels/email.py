@@ -3,7 +3,8 @@
 The connection opens on the first send and is reused until the server drops it;
 a send that finds it dropped reconnects once. Errors become
 :class:`DeliveryError`: a 5xx answer or a refused login is permanent, a 4xx
-answer, a timeout or a connection that fails is temporary.
+answer, a timeout or a connection that fails is temporary, and the latter two
+say the server is unreachable (the outbox then pauses the channel).
 """
 
 from __future__ import annotations
@@ -188,4 +189,7 @@ class EmailChannel:
             # For example STARTTLS or AUTH not offered: a settings problem.
             return DeliveryError(f"{server}: {exc}", permanent=True)
         reason = str(exc) or type(exc).__name__
-        return DeliveryError(f"could not send through {server}: {reason}", permanent=False)
+        # Refused, dropped or silent: the server, not this message, is the trouble.
+        return DeliveryError(
+            f"could not send through {server}: {reason}", permanent=False, unreachable=True
+        )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select, update
+import pytest
+from sqlalchemy import Engine, create_engine, select, update
+from sqlalchemy import event as sql_event
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery
@@ -121,3 +123,34 @@ def test_a_member_who_leaves_gets_nothing_more(engine: Engine, settings: Setting
     assert [(kind, status) for kind, status, due in rows(engine) if due.endswith("Ben")] == [
         ("heads_up", "withdrawn"), ("wrap_up", "withdrawn"),
     ]  # fmt: skip
+
+
+def test_a_notice_sent_while_planning_runs_is_not_set_back_to_pending(
+    engine: Engine, settings: Settings
+) -> None:
+    """The outbox sends (and records) a notice between planning's read and its update."""
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has one writer: the outbox cannot record a send mid-planning")
+    site = setup(engine, settings)
+    plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
+    upload(engine, settings, "20261130", "20261204")  # the period moves: so do its notices
+    sender = create_engine(engine.url)
+
+    sent: list[bool] = []
+
+    def send_anna_first(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("UPDATE delivery SET due_at") and not sent:
+            sent.append(True)
+            with sender.begin() as connection:  # another replica's outbox, committed
+                connection.execute(update(Delivery).where(Delivery.kind == "heads_up",
+                                   Delivery.recipient_name == "Anna").values(status="sent"))  # fmt: skip
+
+    sql_event.listen(engine, "before_cursor_execute", send_anna_first)
+    try:
+        plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
+    finally:
+        sql_event.remove(engine, "before_cursor_execute", send_anna_first)
+        sender.dispose()
+    assert sent, "planning moved nothing: the test did not race"
+    heads_up = [(status, who) for kind, status, who in rows(engine) if kind == "heads_up"]
+    assert heads_up == [("pending", "11-26T08:00 Ben"), ("sent", "11-25T08:00 Anna")]
