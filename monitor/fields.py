@@ -94,6 +94,17 @@ def _email(value: str, info: ValidationInfo) -> str:
     return value if value.isascii() else checked.ascii_email or value
 
 
+def email_domain(value: str) -> str:
+    """A domain as an address's domain part is compared: lower case, in its ASCII (IDNA) form."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        checked = validate_email(f"x@{value}", check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(f"{value!r} is not an email domain: {exc}") from None
+    return checked.ascii_domain.lower()
+
+
 def _language(value: str, info: ValidationInfo) -> str:
     from notifiers.languages import known_language
 

@@ -170,6 +170,13 @@ class Metrics:
             ["answer"],
             registry=r,
         )
+        self.notice_subscriptions = Counter(
+            "closewatch_notice_subscriptions",
+            "Notices people chose on the status page: requested, confirmed, unsubscribed.",
+            ["event"], registry=r,
+        )  # fmt: skip
+        for event in ("requested", "confirmed", "unsubscribed"):
+            self.notice_subscriptions.labels(event)
         self.promises = Counter(
             "closewatch_update_promises",
             "Promised update times: made, kept by people posting, kept by closewatch on its own.",

@@ -33,6 +33,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -47,7 +48,7 @@ from calendars.workdays import public_holidays
 from calendars.yamldoc import Document, DocumentError, Problem, first_problem, load_document
 from monitor.alerts.matchers import MAX_MATCHERS, AlertMatcher
 from monitor.checks.specs import CheckSpec, technical_name
-from monitor.fields import STORED, Checked, Email, Language, at_most, is_stored
+from monitor.fields import STORED, Checked, Email, Language, at_most, email_domain, is_stored
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine, parse_duration
 from monitor.intensity.ramps import DEFAULT_RAMP, DEFAULT_RAMPS, Ramp
 from monitor.intensity.timeline import RampRules
@@ -231,6 +232,16 @@ class AudienceSpec(_Strict):
         return value
 
 
+class Subscribers(_Strict):
+    """People may ask for notices on the status page: from which email domains, signed by whom."""
+
+    email_domains: tuple[Annotated[str, AfterValidator(email_domain)], ...] = Field(
+        min_length=1, description="Addresses in these domains may ask, e.g. [example.com]."
+    )
+    contact: Contact
+    languages: tuple[Language, ...] = Field(("en", "de"), min_length=1)
+
+
 class SiteFile(_Strict):
     timezone: str | None = None
     working_days: WorkingDaysSpec = WorkingDaysSpec()
@@ -238,6 +249,7 @@ class SiteFile(_Strict):
     ramps: dict[str, RampSpec] = Field(default_factory=dict)
     systems: tuple[SystemSpec, ...] = ()
     audiences: tuple[AudienceSpec, ...] = ()
+    subscribers: Subscribers | None = None
 
     @field_validator("timezone")
     @classmethod

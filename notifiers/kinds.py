@@ -1,7 +1,9 @@
-"""The kinds of notice: three planned around a critical period, three told about an incident."""
+"""The kinds of notice: three planned around a critical period, three told about an incident,
+and the one that asks a person to confirm the notices they chose."""
 
 from __future__ import annotations
 
 PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up")
 INCIDENT_KINDS = ("incident", "update", "resolved")
-KINDS = PLANNED_KINDS + INCIDENT_KINDS
+SUBSCRIBE = "subscribe"
+KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, SUBSCRIBE)

@@ -81,7 +81,10 @@ _KIND_EXTRAS = {
     "incident": ("incident",),
     "update": ("incident",),
     "resolved": ("incident",),
+    "subscribe": ("subscriber",),  # and no period: it is about systems, not a period
 }
+_SUBSCRIPTION = {"expires": datetime(2026, 11, 29, 14, 30, tzinfo=UTC)}
+_CONFIRM_LINK = "https://closewatch.example.com/subscribe/confirm/7Qx2"
 
 
 # The same sample in German words, so German overrides are tried on German text.
@@ -133,6 +136,11 @@ def sample_context(
         for extra in ("status", "incident"):
             if extra not in _KIND_EXTRAS[kind]:
                 del ctx[extra]
+    if kind == "subscribe":
+        del ctx["period"], ctx["occurrence"]
+        ctx["subscription"] = copy.deepcopy(_SUBSCRIPTION)
+        # Nothing to leave or answer yet: the one link confirms.
+        ctx["links"] = dict.fromkeys(ctx["links"], "") | {"confirm": _CONFIRM_LINK}
     if sparse:
         ctx["links"] = dict.fromkeys(ctx["links"], "")
         ctx["contact"].update(phone="", chat="")

@@ -33,7 +33,7 @@ TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "bro
           "signin_failure", "system", "audience",
           "system_check", "check_result", "check_summary", "incident", "incident_event",
           "delivery", "feedback", "unsubscribe", "notice_template", "problem_report",
-          "external_alert", "subscription")  # fmt: skip
+          "external_alert", "subscription", "subscriber", "subscriber_request")  # fmt: skip
 
 # A fixed "now" for the tests: the API's clock and the expansion horizon hang off it.
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

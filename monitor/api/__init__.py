@@ -43,6 +43,8 @@ from monitor.api.pages import (
     manage_systems,
     notice_preview,
     signin,
+    subscribe,
+    subscribe_confirm,
     systems,
 )
 from monitor.api.pages import (
@@ -62,6 +64,7 @@ from monitor.site import EMPTY_SITE, Site, SiteFile, read_site_file
 from monitor.store.audiences import sync_site_audiences
 from monitor.store.subscriptions import subscription_states
 from monitor.store.systems import sync_site
+from monitor.subscribers.audiences import sync_subscriber_audiences
 from monitor.subscriptions.schedule import SubscriptionRefresher
 from monitor.watch.watcher import Watcher
 
@@ -98,6 +101,8 @@ ROUTERS = tuple(
         systems,
         incidents,
         live,
+        subscribe,
+        subscribe_confirm,
     )
 )
 
@@ -125,6 +130,7 @@ def create_app(
         with session_scope(engine) as session:
             sync_site(session, site, now=clock())
             sync_site_audiences(session, site, now=clock())
+            sync_subscriber_audiences(session, Site(site, settings.timezone), now=clock())
 
     app = FastAPI(
         title="closewatch",

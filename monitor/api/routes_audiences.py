@@ -21,6 +21,7 @@ from monitor.db.engine import session_scope
 from monitor.db.models import Audience
 from monitor.site import AudienceSpec
 from monitor.store.audiences import API, SITE, save_audience
+from monitor.subscribers.audiences import SUBSCRIBER_MANAGED, SUBSCRIBERS
 
 router = APIRouter(prefix="/api/v1")
 
@@ -116,6 +117,8 @@ def _editable_audience(session: Session, name: str) -> Audience:
         raise no_audience(name)
     if row.managed_by == SITE:
         raise Problem(409, f"audience {name!r} is {SITE_MANAGED}")
+    if row.managed_by == SUBSCRIBERS:
+        raise Problem(409, f"audience {name!r} is {SUBSCRIBER_MANAGED}")
     return row
 
 

@@ -26,6 +26,7 @@ from monitor.db.engine import session_scope
 from monitor.db.models import Occurrence, PeriodTarget
 from monitor.notices.compose import Composer
 from monitor.store.audiences import find_audience
+from notifiers.kinds import SUBSCRIBE
 from notifiers.linter import lint_message
 from notifiers.outbox import Claim
 from notifiers.render import KINDS
@@ -48,8 +49,10 @@ def render_preview(app: AppState, body: PreviewIn) -> PreviewOut:
     """The notice ``body`` asks for, as its audience's first member would get it."""
     if body.kind not in PREVIEW_KINDS:
         why = (
-            "incident notices come from incidents" if body.kind in KINDS else "unknown notice kind"
-        )
+            "confirmations come from requests on the status page" if body.kind == SUBSCRIBE
+            else "incident notices come from incidents" if body.kind in KINDS
+            else "unknown notice kind"
+        )  # fmt: skip
         raise invalid_field(
             "body.kind", f"{why}: {body.kind!r}; expected one of {', '.join(PREVIEW_KINDS)}"
         )

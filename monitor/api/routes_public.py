@@ -25,6 +25,7 @@ from monitor.db.models import Delivery, Feedback, Unsubscribe
 from monitor.notices.compose import ALERT as ALERT_KIND
 from monitor.notices.incidents import confirmed_by_reader, still_a_problem
 from monitor.store.audiences import find_audience
+from monitor.subscribers.store import leave
 from notifiers.links import BadLink, Links
 
 router = APIRouter(include_in_schema=False)
@@ -173,5 +174,10 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
         if known is None:
             session.add(Unsubscribe(audience=audience, recipient_address=address, at=state.clock()))
         spec = find_audience(session, audience)
+        # A subscriber leaves their system's audience for good, not only its notices.
+        left = leave(session, audience, address, state.site, now=state.clock())
+    if left:
+        state.metrics.notice_subscriptions.labels("unsubscribed").inc()
+        state.changed()
     return _page(request, "unsubscribe", audience=audience, address=address, done=True,
                  contact_name=spec.contact.name if spec else None)  # fmt: skip

@@ -124,9 +124,11 @@ class StatusCache:
         since = previous.since if previous is not None and same else now
         said = replace(snapshot, as_of=_clock_time(since, now, zone))
         # Times are local to the site, and the page names the zone: a reader elsewhere can tell.
-        body = (
-            app.pages.get_template("pages/status.html").render(status=said, zone=str(zone)).encode()
+        offered = app.site.spec.subscribers is not None  # fixed while the process runs
+        html = app.pages.get_template("pages/status.html").render(
+            status=said, zone=str(zone), subscribe=offered
         )
+        body = html.encode()
         etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
         return CachedPage(bucket, body, etag, content, since)
 

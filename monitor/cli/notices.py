@@ -159,11 +159,11 @@ def send(
     config, engine, site = _ready()
     if plan_first:
         plan_and_sync(engine, site, now=now(), ahead=timedelta(days=config.plan_ahead_days))
-    delivered = asyncio.run(_drain(config, engine))
+    delivered = asyncio.run(_drain(config, engine, site))
     say(f"{delivered} deliveries handled")
 
 
-async def _drain(config: Settings, engine: Engine) -> int:
+async def _drain(config: Settings, engine: Engine, site: Site) -> int:
     from monitor.notices.channels import build_channels
     from monitor.notices.compose import Composer
     from monitor.paths import templates_dir
@@ -174,7 +174,13 @@ async def _drain(config: Settings, engine: Engine) -> int:
     channels = build_channels(config)
     worker = OutboxWorker(
         DatabaseOutbox(engine),
-        Composer(engine, config, NoticeRenderer(templates_dir() / "notices"), clock=now),
+        Composer(
+            engine,
+            config,
+            NoticeRenderer(templates_dir() / "notices"),
+            clock=now,
+            subscribers=site.spec.subscribers,
+        ),
         channels,
         policy=RetryPolicy(max_age=timedelta(hours=config.outbox_max_age_hours)),
         lease=timedelta(seconds=config.outbox_lease_seconds),

@@ -40,10 +40,11 @@ from monitor.db.models import (
 from monitor.jobs import WorkersBusy
 from monitor.notices.report import REPORT, report_message
 from monitor.settings import Settings
-from monitor.site import AudienceSpec
+from monitor.site import AudienceSpec, Subscribers
 from monitor.store.audiences import find_audience
+from monitor.subscribers.confirmation import confirmation_message
 from notifiers.channels.base import DeliveryError
-from notifiers.kinds import INCIDENT_KINDS
+from notifiers.kinds import INCIDENT_KINDS, SUBSCRIBE
 from notifiers.links import Links
 from notifiers.message import Message
 from notifiers.outbox import Claim, StorageUnavailable
@@ -73,6 +74,7 @@ class Composer:
         *,
         clock: Clock = system_clock,
         preview: bool = False,
+        subscribers: Subscribers | None = None,
     ) -> None:
         self.engine = engine
         self.renderer = renderer
@@ -81,14 +83,17 @@ class Composer:
         key = secrets.token_urlsafe(32) if preview else settings.signing_key()
         self.links = Links(key, settings.public_url)
         self.public_url = settings.public_url.rstrip("/")
+        self.timezone = settings.timezone
         self.clock = clock
+        # Who signs the "please confirm" to people who ask for notices on the status page.
+        self.subscribers = subscribers
         self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}
         self._audiences: dict[str, tuple[float, AudienceSpec | None]] = {}
         self._unsubscribes: dict[str, tuple[float, frozenset[str]]] = {}
         # Kinds that are not notices about an occurrence, each with its own composer.
         self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
             REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
-            ALERT_DETAILS: self._alert_details,
+            ALERT_DETAILS: self._alert_details, SUBSCRIBE: self._confirmation,
             **dict.fromkeys(INCIDENT_KINDS, self._incident),
         }  # fmt: skip
 
@@ -115,6 +120,11 @@ class Composer:
         return claim.kind not in self._by_kind and all(
             entry is not None and entry[0] > fresh for entry in cached
         )
+
+    def forget(self) -> None:
+        """Read audiences and who left them afresh: they changed. Safe from any thread."""
+        self._audiences.clear()
+        self._unsubscribes.clear()
 
     def compose(self, claim: Claim) -> Message | None:
         """The message for ``claim``, or None when it should not go out any more."""
@@ -281,6 +291,13 @@ class Composer:
         return details_message(self.engine, claim.incident_id, dedupe_key=claim.dedupe_key,
                                recipient_name=claim.recipient_name,
                                recipient_address=claim.recipient_address, written_at=self.clock())  # fmt: skip
+
+    def _confirmation(self, claim: Claim) -> Message | None:
+        """ "Please confirm" to a person who asked for notices on the status page."""
+        return confirmation_message(
+            claim, engine=self.engine, renderer=self.renderer, links=self.links,
+            settings=self.subscribers, timezone=self.timezone, now=self.clock(),
+        )  # fmt: skip
 
     def _report(self, claim: Claim) -> Message | None:
         """A user's problem report, for the helpdesk."""

@@ -98,9 +98,12 @@ class NoticeService:
         self.outbox = DatabaseOutbox(engine)
         self.channels = build_channels(settings)
         self.renderer = renderer or NoticeRenderer(templates_dir() / "notices")
+        self.composer = Composer(
+            engine, settings, self.renderer, clock=clock, subscribers=site.spec.subscribers
+        )
         self.worker = OutboxWorker(
             self.outbox,
-            Composer(engine, settings, self.renderer, clock=clock),
+            self.composer,
             self.channels,
             policy=RetryPolicy(max_age=timedelta(hours=settings.outbox_max_age_hours)),
             lease=timedelta(seconds=settings.outbox_lease_seconds),
@@ -129,6 +132,7 @@ class NoticeService:
 
     def changed(self) -> None:
         """Calendars, systems or audiences changed: plan again now. Safe from any thread."""
+        self.composer.forget()  # a member who just left gets nothing already queued
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._replan.set)
         else:  # not started: the first planning round sees the change anyway

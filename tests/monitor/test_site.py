@@ -71,6 +71,10 @@ EXPECTED = {
         "line 1: ramps: unknown category 'month_end' (expected default or one of audit, custom, "
         "go_live, inventory_count, month_end_close, payroll, quarter_end, year_end)"
     ],
+    "invalid-subscribers-domain.yaml": [
+        "line 5: subscribers.email_domains[1]: '@example.de' is not an email domain: "
+        "The part after the @-sign contains invalid characters: '@'."
+    ],
     "invalid-system-name.yaml": [
         "line 2: systems[0].name: 'SAP FI' is not a technical name: use lowercase letters, "
         "digits, '.', '_' or '-' (e.g. sap-fi)"

@@ -31,6 +31,7 @@ LINKS_BY_KIND = {
     "incident": ("report_problem", "unsubscribe"),
     "update": ("report_problem", "unsubscribe"),
     "resolved": ("feedback_sorted", "feedback_problem", "report_problem", "unsubscribe"),
+    "subscribe": ("confirm",),
 }
 
 

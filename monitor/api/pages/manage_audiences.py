@@ -34,6 +34,7 @@ from monitor.roles import Role
 from monitor.site import AudienceSpec
 from monitor.store.audiences import save_audience
 from monitor.store.systems import API, SITE
+from monitor.subscribers.audiences import SUBSCRIBER_MANAGED, SUBSCRIBERS
 
 router = APIRouter(include_in_schema=False)
 
@@ -97,7 +98,9 @@ def edit_page(name: str, request: Request) -> Response:
         if audience is None:
             return _missing(request, who, name)
         values, site = _values_of(audience.spec), audience.managed_by == SITE
-    return render_page(request, "audience_edit", who, values=values, errors={}, site=site)
+        signup = audience.managed_by == SUBSCRIBERS
+    return render_page(request, "audience_edit", who, values=values, errors={}, site=site,
+                       signup=signup)  # fmt: skip
 
 
 @router.post("/audiences/{name}/edit", response_class=HTMLResponse)
@@ -116,6 +119,9 @@ async def edit_form(name: str, request: Request) -> Response:
         if audience.managed_by == SITE:
             return message_page(request, who, 409, "Managed by the site file",
                                 f"“{name}” comes from the site file; change it there.")  # fmt: skip
+        if audience.managed_by == SUBSCRIBERS:
+            return message_page(request, who, 409, "Made of people who asked for notices",
+                                f"“{name}” is {SUBSCRIBER_MANAGED}.")  # fmt: skip
         values = {field: str(form.get(field, "")) for field in FIELDS} | {"name": name}
         spec, errors, values = _spec(values, directory, base=dict(audience.spec))
         if spec is not None and not errors:
@@ -138,7 +144,8 @@ def _list(
 ) -> HTMLResponse:
     with session_scope(state_of(request).engine) as session:
         rows = [{"name": a.name, "timezone": a.timezone, "language": a.language, "contact": a.contact_name,
-                 "members": len(a.spec.get("members", ())), "site": a.managed_by == SITE}
+                 "members": len(a.spec.get("members", ())), "site": a.managed_by == SITE,
+                 "signup": a.managed_by == SUBSCRIBERS}
                 for a in session.execute(select(Audience).order_by(col(Audience.name))).scalars()]  # fmt: skip
     saved = request.query_params.get("saved", "")
     return render_page(request, "audiences", who, status=status, rows=rows, values=values,

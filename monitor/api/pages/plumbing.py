@@ -40,6 +40,7 @@ KIND_LABELS = {
     "alert": "“Still a problem” to IT",
     "overdue": "Overdue update reminder",
     "report": "Problem report to the helpdesk",
+    "subscribe": "“Please confirm” to someone who asked for notices",
 }
 
 
