@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from calendars.text import without_unwanted
 from monitor.alerts.intake import Report
@@ -27,8 +28,17 @@ MAX_TEXT = 1000
 MAX_KEY = 200
 
 
+# What else a monitor may send, documented as plain values: every structured field either
+# sends is declared below (and otherwise ignored).
+_OTHER_FIELDS: JsonDict = {
+    "additionalProperties": {"type": ["string", "number", "boolean", "null"]}
+}
+
+
 class _Lenient(BaseModel):
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, json_schema_extra=_OTHER_FIELDS
+    )
 
 
 class Alert(_Lenient):
@@ -36,8 +46,10 @@ class Alert(_Lenient):
     labels: dict[str, str] = Field(default_factory=dict, max_length=MAX_LABELS)
     annotations: dict[str, str] = Field(default_factory=dict, max_length=MAX_LABELS)
     starts_at: AwareDatetime | None = Field(None, alias="startsAt")
+    ends_at: str | None = Field(None, alias="endsAt", description="Not used.")
     generator_url: str = Field("", alias="generatorURL")
     fingerprint: str = ""
+    values: dict[str, float | None] | None = Field(None, description="Grafana's; not used.")
 
     @field_validator("starts_at")
     @classmethod
@@ -55,6 +67,10 @@ class AlertmanagerPayload(_Lenient):
     status: Literal["firing", "resolved"] | None = None
     receiver: str = ""
     alerts: list[Alert] = Field(max_length=MAX_ALERTS)
+    # Sent, and not used: closewatch reads each alert on its own.
+    group_labels: dict[str, str] | None = Field(None, alias="groupLabels")
+    common_labels: dict[str, str] | None = Field(None, alias="commonLabels")
+    common_annotations: dict[str, str] | None = Field(None, alias="commonAnnotations")
 
 
 class Ignored(BaseModel):
