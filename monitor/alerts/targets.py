@@ -5,7 +5,9 @@ closewatch's calendar sets the pace: ``GET /api/v1/prometheus/targets`` lists
 one target group per check that a module of ``deploy/prometheus/blackbox.yml``
 runs as closewatch would, with ``__scrape_interval__`` and
 ``__scrape_timeout__`` from the system's level now. When a period starts, the
-next service-discovery refresh moves its probes to the new interval.
+next service-discovery refresh moves its probes to the new interval. The
+document is built again only when a level boundary passes or the data changes
+(:class:`TargetsCache`).
 
 A check no shipped module can express (a POST, headers, a body to match, a
 status outside 2xx, its own CA or server name) is left to closewatch's own
@@ -14,7 +16,9 @@ prober: a module that probed something else under its name would mislead.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -55,6 +59,28 @@ def target_groups(
             },
         })  # fmt: skip
     return groups
+
+
+@dataclass(eq=False, slots=True)
+class TargetsCache:
+    """The document as last built, kept while the index it came from is current and no
+    level boundary has passed: every Prometheus asks at every refresh, and nothing in the
+    answer can change otherwise (a changed system or calendar makes a new index)."""
+
+    index: object | None = None
+    until: datetime | None = None
+    body: bytes = b""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    building: threading.Lock = field(default_factory=threading.Lock)  # one build at a time
+
+    def get(self, index: object, now: datetime) -> bytes | None:
+        with self.lock:
+            fresh = index is self.index and (self.until is None or now < self.until)
+            return self.body if fresh else None
+
+    def put(self, index: object, until: datetime | None, body: bytes) -> None:
+        with self.lock:
+            self.index, self.until, self.body = index, until, body
 
 
 def probe_target(spec: HttpCheck | TcpCheck | TlsCheck) -> str | None:

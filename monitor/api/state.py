@@ -14,6 +14,7 @@ import jinja2
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
 
+from monitor.alerts.targets import TargetsCache
 from monitor.clock import Clock
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
@@ -42,6 +43,7 @@ class AppState:
     subscriptions: SubscriptionRefresher | None = None  # runs on the leader
     leading: bool = True  # whether this replica leads: watches, plans, keeps promises
     status_cache: StatusCache | None = field(default=None)
+    targets_cache: TargetsCache = field(default_factory=TargetsCache)  # Prometheus's SD answer
 
     def changed(self) -> None:
         """Calendars, systems or audiences changed: levels, checks and plans follow now.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -36,9 +37,16 @@ GO_LIVE = event("go-live@acme", "Billing go-live", "20261125T080000Z", "20261125
 
 
 @pytest.fixture
-async def client(engine: Engine, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+def clock() -> list[datetime]:
+    return [NOW]
+
+
+@pytest.fixture
+async def client(
+    engine: Engine, settings: Settings, clock: list[datetime]
+) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(
-        settings, engine=engine, clock=lambda: NOW, migrate=False, site=load_site(SITE)
+        settings, engine=engine, clock=lambda: clock[0], migrate=False, site=load_site(SITE)
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://closewatch.test") as client:
@@ -70,6 +78,32 @@ async def test_each_probeable_check_is_a_target_group_at_its_systems_level_now(
     assert groups["billing", "cert"]["labels"]["__param_module"] == "tls_expiry"
     assert groups["wms", "web"]["labels"]["__scrape_interval__"] == "90s"
     assert groups["wms", "web"]["labels"]["closewatch_level"] == "normal"
+
+
+async def test_targets_follow_a_level_boundary_and_a_changed_system(
+    client: httpx.AsyncClient, engine: Engine, clock: list[datetime]
+) -> None:
+    editor, viewer = make_token(engine, Role.EDITOR), make_token(engine, Role.VIEWER)
+    assert (await upload(client, editor, ics(GO_LIVE), name="projects")).status_code == 201
+
+    async def interval(system: str, check: str) -> str | None:
+        groups = (await client.get("/api/v1/prometheus/targets", headers=viewer)).json()
+        found = [g["labels"]["__scrape_interval__"] for g in groups
+                 if g["labels"]["closewatch_system"] == system and g["labels"]["closewatch_check"] == check]  # fmt: skip
+        return found[0] if found else None
+
+    clock[0] = NOW - timedelta(hours=2)  # the ramp before a go-live: high
+    before = await interval("billing", "web")
+    again = await interval("billing", "web")
+    clock[0] = NOW  # the go-live has started: critical
+    after = await interval("billing", "web")
+    added = await client.post("/api/v1/systems", headers=editor, json={
+        "name": "payroll", "plain_name": "the payroll system",
+        "checks": [{"name": "api", "kind": "tcp", "host": "payroll.example.com", "port": 443}]})  # fmt: skip
+
+    assert (before, again, after) == ("1m", "1m", "15s")
+    assert added.status_code == 201
+    assert await interval("payroll", "api") == "5m"
 
 
 async def test_targets_need_a_reading_token(client: httpx.AsyncClient, engine: Engine) -> None:
