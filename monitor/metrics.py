@@ -8,6 +8,7 @@ index, so a period that ended never leaves a stale series behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from monitor.checks.base import Status
+
+log = logging.getLogger(__name__)
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 LAG_BUCKETS = (0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
@@ -100,7 +103,12 @@ class _SubscriptionCollector(Collector):
             "How often each subscribed calendar is fetched.",
             labels=["calendar"],
         )
-        for state in self.read():
+        try:
+            states = self.read()
+        except Exception:  # the database away: the rest of the scrape still answers
+            log.exception("could not read the subscriptions for the metrics")
+            states = []
+        for state in states:
             if state.last_success is not None:
                 success.add_metric([state.calendar], state.last_success.timestamp())
             interval.add_metric([state.calendar], state.every_seconds)

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def moved_from(api: httpx.Client, old: str) -> str | None:
     return due if due != old else None
 
 
-def wait_for(what: str, found, limit: float = 120.0):  # type: ignore[no-untyped-def]
+def wait_for(what: str, found: Callable[[], str | None], limit: float = 120.0) -> str:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         value = found()

@@ -469,6 +469,7 @@ def test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand(api: Api
     assert 'closewatch_calendar_last_success_timestamp_seconds{calendar="served-sub"}' in metrics
     assert 'closewatch_calendar_refresh_failures_total{calendar="served-sub"}' in metrics
 
+    assert "private-8c1e" not in api.served.log.read_text()  # nor in the logs
     stopped = api.call("DELETE", "/api/v1/subscriptions/{name}", path=route)
     again = api.call("DELETE", "/api/v1/subscriptions/{name}", path=route)
     assert (stopped.status_code, again.status_code) == (204, 404)
