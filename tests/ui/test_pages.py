@@ -207,6 +207,11 @@ async def test_posts_without_the_csrf_token_are_refused(client, editor: dict[str
         assert "This form has expired" in answer.text
     refused = await client.post("/calendars/anything/delete", data={})
     assert refused.status_code == 403
+    for form in ("/calendars/subscribe", "/calendars/subscriptions/anything/refresh"):
+        forged = await client.post(
+            form, data={"csrf": "forged", "name": "x", "url": "https://calendar.example/"}
+        )
+        assert forged.status_code == 403 and "This form has expired" in forged.text
     assert (await client.post("/calendars/preview", data={"csrf": good}, files=files)).status_code == 200  # fmt: skip
 
 
