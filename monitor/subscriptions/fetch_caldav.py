@@ -23,6 +23,7 @@ import httpcore
 
 from monitor.subscriptions.address import AddressRefused
 from monitor.subscriptions.fetch_http import Fetched, FetchFailed, Limits
+from monitor.subscriptions.quiet import quiet_libraries
 from monitor.subscriptions.secrets import Source, address_hint
 
 CTAG = "{http://calendarserver.org/ns/}getctag"
@@ -30,6 +31,11 @@ CTAG = "{http://calendarserver.org/ns/}getctag"
 
 def fetch_caldav(source: Source, limits: Limits, *, etag: str | None = None) -> Fetched:
     """The collection's events as one iCalendar text, or None for "unchanged since ``etag``"."""
+    with quiet_libraries():  # caldav and urllib3 log the whole address, which may be a secret
+        return _fetch(source, limits, etag)
+
+
+def _fetch(source: Source, limits: Limits, etag: str | None) -> Fetched:
     from caldav.davclient import DAVClient
     from caldav.elements.base import ValuedBaseElement
     from caldav.lib import error

@@ -25,6 +25,7 @@ import httpcore
 import httpx
 
 from monitor.subscriptions.address import AddressPolicy, AddressRefused, GuardedBackend
+from monitor.subscriptions.quiet import quiet_libraries
 from monitor.subscriptions.secrets import Source, address_hint
 
 MAX_REDIRECTS = 5
@@ -56,6 +57,13 @@ def fetch_ics(
     source: Source, limits: Limits, *, etag: str | None = None, last_modified: str | None = None
 ) -> Fetched:
     """GET ``source.url``, conditionally; FetchFailed saying why not."""
+    with quiet_libraries():  # httpx logs the whole address, which may be a secret
+        return _fetch(source, limits, etag=etag, last_modified=last_modified)
+
+
+def _fetch(
+    source: Source, limits: Limits, *, etag: str | None, last_modified: str | None
+) -> Fetched:
     hint = address_hint(source.url)
     deadline = time.monotonic() + limits.timeout
     url = source.url

@@ -3,6 +3,7 @@ and the notice plan follows as it does after an upload."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -148,3 +149,14 @@ def test_a_server_that_went_away_keeps_the_last_good_version(
         failed is not None and failed.error is not None and "could not be reached" in failed.error
     )
     assert _spans(engine) == kept and len(kept) == 1
+
+
+def test_the_collections_address_stays_out_of_the_logs(
+    engine: Engine, local: Settings, server: Radicale, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    _subscribe(engine, local, server)
+    refresh_subscription(engine, local, "closing", now=NOW + timedelta(minutes=1))
+
+    assert "/closing" not in caplog.text and PASSWORD not in caplog.text

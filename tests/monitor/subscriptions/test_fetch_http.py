@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -161,3 +162,16 @@ def test_webcal_is_fetched_as_https(given: str, fetched: str) -> None:
 def test_addresses_that_cannot_be_subscribed_to(given: str, message: str) -> None:
     with pytest.raises(AddressRefused, match=message):
         subscription_url(given)
+
+
+def test_the_address_stays_out_of_the_logs(
+    host: CalendarHost, caplog: pytest.LogCaptureFixture
+) -> None:
+    host.files["/private-1f9b/basic.ics"] = CALENDAR
+    caplog.set_level(logging.DEBUG)
+
+    fetch_ics(Source(host.url("/private-1f9b/basic.ics")), LIMITS)
+    with pytest.raises(FetchFailed):
+        fetch_ics(Source(host.url("/private-1f9b/gone.ics")), LIMITS)
+
+    assert "private-1f9b" not in caplog.text
