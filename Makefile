@@ -38,6 +38,7 @@ bench: $(BIN)/python
 	$(BIN)/python tests/bench/probe_bench.py
 	$(BIN)/python tests/bench/fanout_bench.py
 	$(BIN)/python tests/bench/stall_bench.py
+	$(BIN)/python tests/bench/subscription_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
