@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -211,6 +212,19 @@ def uploads(base: str, token: str, every: float, fanout_every: float, traffic: T
                 last_fanout = time.monotonic()
 
 
+def logged_errors(log: str) -> Counter[str]:
+    """Each ERROR line and each traceback's exception line in the server's log, counted."""
+    found: Counter[str] = Counter()
+    lines = log.splitlines()
+    for n, line in enumerate(lines):
+        if " ERROR" in line or line.startswith("ERROR"):
+            found[line[:200]] += 1
+        elif line.startswith("Traceback"):
+            ending = next((later for later in lines[n + 1 :] if not later.startswith(" ")), "?")
+            found[f"Traceback: {ending[:200]}"] += 1
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -294,8 +308,8 @@ def main() -> None:
 
     lag_p99, checks = histogram_p99(warm_lag, end_lag)
     growth = (end_rss - warm_rss) / warm_rss
-    logged = [line for line in text.splitlines() if "Traceback" in line or " ERROR" in line]
-    errors = traffic.errors + logged
+    logged = logged_errors(text)
+    errors = traffic.errors + [f"{count} x {what}" for what, count in logged.most_common()]
     requests = traffic.latencies[warm_requests:]
     print(f"\nserver RSS after warm-up {warm_rss / 1024:.1f} MiB, at the end {end_rss / 1024:.1f} MiB: "
           f"growth {growth * 100:+.1f} % (target under {MEMORY_TARGET * 100:.0f} %); job workers "
@@ -306,7 +320,8 @@ def main() -> None:
     print(f"requests {len(requests)} after warm-up, p99 {percentile(requests, 0.99) * 1000:.0f} ms; "
           f"uploads {traffic.uploads}, fan-outs {traffic.fanouts}, notices sent "
           f"{sum(float(s) for s in sent):.0f}")  # fmt: skip
-    print(f"errors: {len(errors)}" + "".join(f"\n  {error}" for error in errors[:20]))
+    print(f"errors: {len(traffic.errors) + sum(logged.values())}"
+          + "".join(f"\n  {error}" for error in errors[:20]))  # fmt: skip
 
 
 if __name__ == "__main__":
