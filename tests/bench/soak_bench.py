@@ -5,16 +5,16 @@ Starts a real ``closewatch serve`` (SQLite in a temporary directory) watching
 second) against a local target in another process, sending email to Postfix's
 ``smtp-sink``. For ``--minutes`` it then runs, side by side:
 
-- API and status-page traffic: ``--api-rate`` requests a second in all (bounded,
-  not flat out), cycling ``/api/v1/periods``, ``/api/v1/occurrences``,
+- API and status-page traffic: up to ``--api-rate`` requests a second, one at a
+  time (bounded, not flat out), cycling ``/api/v1/periods``, ``/api/v1/occurrences``,
   ``/api/v1/intensity``, ``/api/v1/systems`` and the public ``/status`` page;
 - a calendar upload every ``--upload-every`` seconds (one calendar updated in place);
 - a fan-out every ``--fanout-every`` seconds: an upload whose new period starts
   tomorrow names the audience of ``--recipients`` people, so a heads-up to each
   is due at once.
 
-It prints the server's resident memory (its own and its worker processes') after
-``--warmup`` seconds and at the end, the growth between, the schedule lag p99
+It prints the server's resident memory after ``--warmup`` seconds and at the
+end, the growth between (the job worker processes, started on first use, apart), the schedule lag p99
 (``closewatch_scheduler_lag_seconds`` between the two readings, interpolated
 inside its bucket as Prometheus does), checks run, request p99, emails the sink
 took, and every error: a request that failed or answered 5xx, and each
@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -128,21 +129,21 @@ def sheet(round_: int, *, fan_out: bool) -> bytes:
     return ("title,start,end,category,systems,audiences\n" + "\n".join(rows) + "\n").encode()
 
 
-def rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and its children (the job workers), in KiB."""
-    total = 0
-    pids = [pid]
+def rss_kib(pid: int) -> tuple[int, int]:
+    """Resident memory of ``pid`` and of its children (the job workers, started on first
+    use, so counted apart), in KiB."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(child) for child in children.read_text().split()]
-    for each in pids:
-        try:
-            status = Path(f"/proc/{each}/status").read_text()
-        except OSError:
-            continue
-        found = re.search(r"VmRSS:\s+(\d+) kB", status)
-        total += int(found.group(1)) if found else 0
-    return total
+    workers = [int(child) for child in children.read_text().split()] if children.exists() else []
+    return _rss(pid), sum(_rss(worker) for worker in workers)
+
+
+def _rss(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"VmRSS:\s+(\d+) kB", status)
+    return int(found.group(1)) if found else 0
 
 
 @contextmanager
@@ -211,6 +212,19 @@ def uploads(base: str, token: str, every: float, fanout_every: float, traffic: T
                 last_fanout = time.monotonic()
 
 
+def logged_errors(log: str) -> Counter[str]:
+    """Each ERROR line and each traceback's exception line in the server's log, counted."""
+    found: Counter[str] = Counter()
+    lines = log.splitlines()
+    for n, line in enumerate(lines):
+        if " ERROR" in line or line.startswith("ERROR"):
+            found[line[:200]] += 1
+        elif line.startswith("Traceback"):
+            ending = next((later for later in lines[n + 1 :] if not later.startswith(" ")), "?")
+            found[f"Traceback: {ending[:200]}"] += 1
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
@@ -266,20 +280,22 @@ def main() -> None:
                     worker.start()
                 started = time.monotonic()
                 time.sleep(args.warmup)
-                warm_rss, warm_lag = rss_kib(server.pid), lag_histogram(base)
+                (warm_rss, warm_workers), warm_lag = rss_kib(server.pid), lag_histogram(base)
                 warm_requests = len(traffic.latencies)
-                print(f"after {args.warmup:g} s warm-up: RSS {warm_rss / 1024:.0f} MiB, "
-                      f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
+                print(f"after {args.warmup:g} s warm-up: RSS {warm_rss / 1024:.0f} MiB "
+                      f"(workers {warm_workers / 1024:.0f} MiB), load average "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
                 end = started + args.minutes * 60
                 while time.monotonic() < end:
                     time.sleep(min(60.0, max(0.0, end - time.monotonic())))
-                    print(f"  {(time.monotonic() - started) / 60:4.1f} min: RSS "
-                          f"{rss_kib(server.pid) / 1024:.0f} MiB, load {os.getloadavg()[0]:.1f}",
+                    rss, workers_rss = rss_kib(server.pid)
+                    print(f"  {(time.monotonic() - started) / 60:4.1f} min: RSS {rss / 1024:.0f} MiB "
+                          f"(workers {workers_rss / 1024:.0f} MiB), load {os.getloadavg()[0]:.1f}",
                           flush=True)  # fmt: skip
                 stop.set()
                 for worker in workers:
                     worker.join(timeout=180)
-                end_rss, end_lag = rss_kib(server.pid), lag_histogram(base)
+                (end_rss, end_workers), end_lag = rss_kib(server.pid), lag_histogram(base)
                 sent = re.findall(r"closewatch_notices_sent_total\{[^}]*\} (\S+)",
                                   httpx.get(f"{base}/metrics", timeout=30).text)  # fmt: skip
             finally:
@@ -292,18 +308,20 @@ def main() -> None:
 
     lag_p99, checks = histogram_p99(warm_lag, end_lag)
     growth = (end_rss - warm_rss) / warm_rss
-    logged = [line for line in text.splitlines() if "Traceback" in line or " ERROR" in line]
-    errors = traffic.errors + logged
+    logged = logged_errors(text)
+    errors = traffic.errors + [f"{count} x {what}" for what, count in logged.most_common()]
     requests = traffic.latencies[warm_requests:]
-    print(f"\nRSS after warm-up {warm_rss / 1024:.1f} MiB, at the end {end_rss / 1024:.1f} MiB: "
-          f"growth {growth * 100:+.1f} % (target under {MEMORY_TARGET * 100:.0f} %)")  # fmt: skip
+    print(f"\nserver RSS after warm-up {warm_rss / 1024:.1f} MiB, at the end {end_rss / 1024:.1f} MiB: "
+          f"growth {growth * 100:+.1f} % (target under {MEMORY_TARGET * 100:.0f} %); job workers "
+          f"{warm_workers / 1024:.0f} MiB, then {end_workers / 1024:.0f} MiB")  # fmt: skip
     print(f"schedule lag p99 {lag_p99 * 1000:.0f} ms over {checks} checks after warm-up "
           f"({checks / max(1.0, args.minutes * 60 - args.warmup):.0f} a second; target under "
           f"{LAG_TARGET * 1000:.0f} ms)")  # fmt: skip
     print(f"requests {len(requests)} after warm-up, p99 {percentile(requests, 0.99) * 1000:.0f} ms; "
           f"uploads {traffic.uploads}, fan-outs {traffic.fanouts}, notices sent "
           f"{sum(float(s) for s in sent):.0f}")  # fmt: skip
-    print(f"errors: {len(errors)}" + "".join(f"\n  {error}" for error in errors[:20]))
+    print(f"errors: {len(traffic.errors) + sum(logged.values())}"
+          + "".join(f"\n  {error}" for error in errors[:20]))  # fmt: skip
 
 
 if __name__ == "__main__":
