@@ -8,7 +8,7 @@
   var main = document.querySelector("main[data-live-src]");
   if (!main) { return; }
   var source = main.getAttribute("data-live-src");
-  var every = 5000;
+  var every = 10000;
   var timer = null;
 
   function apply(answer) {

@@ -118,3 +118,16 @@ async def test_live_numbers_need_a_session_and_follow_the_data(
     assert script.status_code == 200 and script.headers["content-type"].startswith(
         "text/javascript"
     )
+
+
+async def test_before_any_calendar_the_dashboard_still_shows_the_checks(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    assert (await client.post("/api/v1/systems", headers=editor, json=SAP)).status_code == 201
+    await signed_in(client, editor)
+
+    page = (await client.get("/dashboard")).text
+
+    assert "Start with a calendar" in page
+    assert 'data-live="sap-fi/web/state">unknown</span>' in page and "Not checked yet" in page
+    assert "Checked every 5 min, as normally." in page

@@ -96,7 +96,7 @@ def test_dashboard_shows_the_failing_check_and_refreshes_itself(page, demo: Serv
 
 def test_system_page_from_the_dashboard(page, demo: Server) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, demo)
-    page.get_by_role("link", name="The finance and invoicing system").click()
+    page.get_by_role("link", name="The finance and invoicing system", exact=True).click()
     page.wait_for_url(f"{demo.base}/systems/sap-fi")
 
     assert (

@@ -19,7 +19,7 @@ KEEPS = {"update": "kept: IT posted an update", "auto_update": "kept automatical
          "resolved": "kept: resolved"}  # fmt: skip
 EVENT_WORDS = {
     "opened": "Checks failed past the threshold: incident opened",
-    "announced": "Readers told",
+    "announced": "Incident announced",
     "grouped": "Not told again",
     "update": "Update posted",
     "auto_update": "No news by the promised time: “still working on it” sent",

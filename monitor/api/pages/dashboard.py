@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from calendars import Level
@@ -23,7 +24,7 @@ from monitor.api.pages.plumbing import (
     render_page,
 )
 from monitor.api.pages.subscribed import subscription_rows
-from monitor.api.pages.watching import percent, watch_systems
+from monitor.api.pages.watching import SystemWatch, percent, watch_systems
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row, draw_timeline, level_name
 from monitor.db.engine import session_scope
@@ -45,8 +46,11 @@ def dashboard(request: Request) -> Response:
     now = state.clock()
     with session_scope(state.engine) as session:
         calendars = session.execute(select(func.count()).select_from(Calendar)).scalar_one()
+        if not calendars:  # no periods yet, but the systems are watched all the same
+            watches = {w.name: w for w in watch_systems(state, session, now)}
     if not calendars:
-        return render_page(request, "dashboard", who, empty=True)
+        return render_page(request, "dashboard", who, empty=True, watches=watches,
+                           strips=_strips(request, watches), strip_summary=strip_summary, percent=percent)  # fmt: skip
     loaded = state.intensity.current()
     index = loaded.index
     names = sorted(set(loaded.systems) | set(index.timelines))
@@ -112,10 +116,7 @@ def dashboard(request: Request) -> Response:
             entry["name"],
         )
     )
-    strips = {
-        (w.name, c.name): draw_strip(c.recent, slots=RECENT, when=lambda at: f"{at.astimezone(page_zone(request)):%H:%M:%S}")
-        for w in watches.values() for c in w.checks
-    }  # fmt: skip
+    strips = _strips(request, watches)
     hidden = max(len(rows) - TIMELINE_ROWS, 0)
     rows = rows[:TIMELINE_ROWS]
     svg = draw_timeline(
@@ -129,6 +130,14 @@ def dashboard(request: Request) -> Response:
         watches=watches, strips=strips, strip_summary=strip_summary, percent=percent,
         subscriptions=subscription_rows(request, now),
     )  # fmt: skip
+
+
+def _strips(request: Request, watches: dict[str, SystemWatch]) -> dict[tuple[str, str], Markup]:
+    zone = page_zone(request)
+    return {
+        (w.name, c.name): draw_strip(c.recent, slots=RECENT, when=lambda at: f"{at.astimezone(zone):%H:%M:%S}")
+        for w in watches.values() for c in w.checks
+    }  # fmt: skip
 
 
 # Within a level, a system that is down comes first.

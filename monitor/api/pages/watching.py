@@ -13,7 +13,7 @@ from sqlmodel import col
 from calendars import Level
 from monitor.api.state import AppState
 from monitor.db.models import System
-from monitor.intensity.timeline import Segment
+from monitor.intensity.timeline import IntensityIndex, Segment
 from monitor.store.systems import checks_of
 from monitor.watch.health import CheckHealth, checks_health
 
@@ -70,28 +70,24 @@ def percent(value: float | None) -> str:
 
 
 def watch_systems(state: AppState, session: Any, now: datetime) -> list[SystemWatch]:
-    """Every watched system, most raised level first, then by name."""
-    systems = list(session.execute(select(System).order_by(System.name)).scalars())
-    return [
-        _watch(state, session, system, now, checks)
-        for system, checks in _with_checks(session, systems)
-    ]
+    """Every watched system, by name; its checks' health read for all of them at once."""
+    systems = list(session.execute(select(System).order_by(col(System.name))).scalars())
+    return _watch(state, session, systems, now)
 
 
 def watch_system(state: AppState, session: Any, name: str, now: datetime) -> SystemWatch | None:
+    """One system, with its checks' answer times over 24 hours as well."""
     system = session.execute(select(System).where(col(System.name) == name)).scalar_one_or_none()
     if system is None:
         return None
-    ((found, checks),) = _with_checks(session, [system])
-    return _watch(state, session, found, now, checks)
+    (found,) = _watch(state, session, [system], now, answer_times=True)
+    return found
 
 
-def raised_since(state: AppState, name: str, now: datetime) -> datetime:
+def raised_since(index: IntensityIndex, name: str, now: datetime) -> datetime:
     """The start of the raised stretch ``now`` is in: a ramp, the period and its wind-down
     count as one, so availability "over this period" covers all the closer watching."""
-    segments = state.intensity.current().index.between(
-        name, now - RAISED_LOOKBACK, now + timedelta(seconds=1)
-    )
+    segments = index.between(name, now - RAISED_LOOKBACK, now + timedelta(seconds=1))
     start = now
     for segment in reversed(segments):
         if segment.level == Level.NORMAL:
@@ -100,21 +96,32 @@ def raised_since(state: AppState, name: str, now: datetime) -> datetime:
     return start
 
 
-def _with_checks(session: Any, systems: list[System]) -> list[tuple[System, list[Any]]]:
-    checks = checks_of(session, [s.id or 0 for s in systems])
-    return [(s, checks.get(s.id or 0, [])) for s in systems]
-
-
 def _watch(
-    state: AppState, session: Any, system: System, now: datetime, checks: list[Any]
-) -> SystemWatch:
-    segment = state.intensity.current().index.at(system.name, now)
-    policy = state.site.system_policy(system.policy)
-    period_start = raised_since(state, system.name, now) if segment.level > Level.NORMAL else None
-    return SystemWatch(
-        name=system.name, plain_name=system.plain_name, managed_by=system.managed_by,
-        level=segment.level.label, segment=segment, period_start=period_start,
-        interval_now=policy[segment.level].interval, interval_normal=policy[Level.NORMAL].interval,
-        budget_ms=policy[segment.level].latency_budget * 1000,
-        checks=checks_health(session, checks, now=now, period_start=period_start),
-    )  # fmt: skip
+    state: AppState,
+    session: Any,
+    systems: list[System],
+    now: datetime,
+    *,
+    answer_times: bool = False,
+) -> list[SystemWatch]:
+    index = state.intensity.current().index
+    checks = checks_of(session, [s.id or 0 for s in systems])
+    segments = {s.name: index.at(s.name, now) for s in systems}
+    starts = {s.name: raised_since(index, s.name, now) if segments[s.name].level > Level.NORMAL else None
+              for s in systems}  # fmt: skip
+    every_check = [c for s in systems for c in checks.get(s.id or 0, [])]
+    health = iter(checks_health(
+        session, every_check, now=now, answer_times=answer_times,
+        period_starts={c.id or 0: starts[s.name] for s in systems for c in checks.get(s.id or 0, [])},
+    ))  # fmt: skip
+    found = []
+    for system in systems:
+        segment, policy = segments[system.name], state.site.system_policy(system.policy)
+        found.append(SystemWatch(
+            name=system.name, plain_name=system.plain_name, managed_by=system.managed_by,
+            level=segment.level.label, segment=segment, period_start=starts[system.name],
+            interval_now=policy[segment.level].interval, interval_normal=policy[Level.NORMAL].interval,
+            budget_ms=policy[segment.level].latency_budget * 1000,
+            checks=[next(health) for _check in checks.get(system.id or 0, [])],
+        ))  # fmt: skip
+    return found

@@ -64,7 +64,7 @@ def test_health_names_the_state_strip_and_answer_times(engine: Engine) -> None:
             (timedelta(minutes=2), "degraded", 4000.0), (timedelta(minutes=1), "down", 2.0))  # fmt: skip
 
     with session_scope(engine) as session:
-        (health,) = checks_health(session, [check], now=NOW, period_start=None, recent=40)
+        (health,) = checks_health(session, [check], now=NOW, period_starts={}, answer_times=True)
         buckets = latency_buckets(session, check.id or 0, now=NOW, slices=48)
 
     assert health.state == "down" and health.target == "http://wms.example/"
