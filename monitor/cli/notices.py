@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
     from monitor.site import Site
 
-app = typer.Typer(help="Plan, preview and send notices to audiences.", no_args_is_help=True)
+app = typer.Typer(
+    help="Plan, preview and send notices to audiences.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def _ready() -> tuple[Settings, Engine, Site]:
