@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test test-dates test-install lint bench clean
+.PHONY: run test test-dates test-install lint typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,16 @@ test-dates: test-install
 test-install: $(BIN)/python
 	$(BIN)/pip install --quiet --force-reinstall --no-deps . && $(BIN)/pip install --quiet '.[test]'
 
-# Installs the test extras (which carry ruff) so lint works on a fresh checkout.
+# Installs the test extras (which carry ruff and mypy) so lint works on a fresh checkout.
 lint: $(BIN)/python
 	$(BIN)/pip install --quiet '.[test]'
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(MAKE) typecheck
+
+# mypy --strict over calendars, monitor and notifiers (settings in pyproject.toml's [tool.mypy]).
+typecheck: $(BIN)/python
+	$(BIN)/pip install --quiet '.[test]'
+	$(BIN)/mypy
 
 bench: $(BIN)/python
 	$(BIN)/python tests/bench/calendar_bench.py

@@ -103,7 +103,7 @@ def load_demo(
             if target is not None and system.managed_by != SITE:
                 save_system(session, system, _watched(template, target), managed_by="api", now=now)
         audience = session.execute(
-            select(Audience).where(Audience.name == FINANCE.name)
+            select(Audience).where(col(Audience.name) == FINANCE.name)
         ).scalar_one_or_none()
         # Notices for the demo audience land as .eml files in DATA_DIR/outbox.
         save_audience(session, audience or Audience(name=FINANCE.name, timezone=FINANCE.timezone), FINANCE,
@@ -113,7 +113,7 @@ def load_demo(
     import_calendar(engine, settings, ImportRequest(upload, format="rules"), now=now)
     with session_scope(engine) as session:
         # The secret was shown once and is not stored: replace the token on every demo start.
-        session.execute(delete(ApiToken).where(ApiToken.name == DEMO_TOKEN))
+        session.execute(delete(ApiToken).where(col(ApiToken.name) == DEMO_TOKEN))
         _row, secret = create_token(session, name=DEMO_TOKEN, role=Role.ADMIN, now=now)
     return secret
 

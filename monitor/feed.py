@@ -90,7 +90,8 @@ def build_feed(
     calendar.add("X-PUBLISHED-TTL", "PT30M")
     for item in events:
         calendar.add_component(_event(item, local, plain_names, now))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()  # icalendar leaves to_ical untyped
+    return ical
 
 
 def _event(item: FeedEvent, zone: ZoneInfo, plain_names: Mapping[str, str], now: datetime) -> Event:

@@ -25,10 +25,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
 from calendars import CalendarError, Horizon, ParsedCalendar
-from calendars.classify import DEFAULT_RULES
+from calendars.classify import DEFAULT_RULES, MappingRule
 from calendars.decode import text_encoding
 from calendars.load import load_calendar
-from calendars.mapping import parse_mapping
 from calendars.options import ParseOptions, load_zone
 
 if TYPE_CHECKING:
@@ -205,7 +204,7 @@ def read_upload(job: ReadJob) -> ParsedCalendar:
         default_timezone=reading.default_timezone,
         max_occurrences_per_series=reading.max_occurrences_per_series,
         max_occurrences=reading.max_occurrences,
-        mapping=parse_mapping(upload.mapping) if upload.mapping else DEFAULT_RULES,
+        mapping=_mapping_rules(upload.mapping),
     )
     return load_calendar(
         upload.data,
@@ -214,6 +213,15 @@ def read_upload(job: ReadJob) -> ParsedCalendar:
         format=job.request.format,
         encoding=upload.encoding,
     )
+
+
+def _mapping_rules(mapping: str | None) -> tuple[MappingRule, ...]:
+    """The upload's own rules (they bring PyYAML, so only when it has some), else the built-in."""
+    if not mapping:
+        return DEFAULT_RULES
+    from calendars.mapping import parse_mapping
+
+    return parse_mapping(mapping)
 
 
 def store_upload(job: ReadJob, url: str, now: datetime) -> Imported:

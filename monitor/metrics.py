@@ -221,6 +221,6 @@ class Metrics:
             with contextlib.suppress(KeyError):
                 family.remove(system, check)
         for result in Status:
-            for family in (self.check_result, self.checks):
+            for by_result in (self.check_result, self.checks):
                 with contextlib.suppress(KeyError):
-                    family.remove(system, check, result.value)
+                    by_result.remove(system, check, result.value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from calendars import CalendarError
 from monitor.db.engine import session_scope
@@ -50,7 +51,9 @@ def refresh_stale_calendars(engine: Engine, settings: Settings, *, now: datetime
     """Re-expand every calendar last expanded more than a day before ``now``; their names."""
     with session_scope(engine) as session:
         stale = (
-            session.execute(select(Calendar.id).where(Calendar.expanded_at < now - REFRESH_AFTER))
+            session.execute(
+                select(col(Calendar.id)).where(col(Calendar.expanded_at) < now - REFRESH_AFTER)
+            )
             .scalars()
             .all()
         )

@@ -352,7 +352,7 @@ def read_site_file(path: Path) -> SiteFile:
 def _all_problems(error: ValidationError, document: Document) -> list[Problem]:
     problems = []
     for index in range(len(error.errors())):
-        single = ValidationError.from_exception_data(error.title, [error.errors()[index]])  # type: ignore[list-item]
+        single = ValidationError.from_exception_data(error.title, [error.errors()[index]])  # type: ignore[list-item]  # an ErrorDetails re-raised as the InitErrorDetails it came from
         problems.append(first_problem(single, document))
     return sorted(problems, key=lambda problem: problem.line or 0)
 
@@ -362,7 +362,7 @@ def _duplicates(site: SiteFile, document: Document) -> list[Problem]:
     counts = Counter(system.name for system in site.systems)
     for index, system in enumerate(site.systems):
         if counts[system.name] > 1:
-            path = ("systems", index, "name")
+            path: tuple[str | int, ...] = ("systems", index, "name")
             problems.append(
                 Problem(
                     path,

@@ -33,7 +33,7 @@ def reload_renderer(app: AppState) -> None:
     if notices is not None:
         renderer = current_renderer(app.engine, app.settings)
         notices.renderer = renderer
-        notices.worker.compose.renderer = renderer
+        notices.composer.renderer = renderer
 
 
 class _InLanguage(IsolatedRenderer):
@@ -45,7 +45,7 @@ class _InLanguage(IsolatedRenderer):
         super().__init__(settings, overrides)
         self.language = language
 
-    def render(self, kind: str, context: Any, *, lang: str, **where: Any) -> Any:  # type: ignore[override]
+    def render(self, kind: str, context: Any, *, lang: str, **where: Any) -> Any:
         period = {k: v for k, v in context["period"].items() if k != "category_label"}
         reader = {**context["reader"], "language": self.language}
         ctx = {**context, "reader": reader, "period": period}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
@@ -94,13 +94,13 @@ def replace_audience(name: str, spec: AudienceSpec, app: App, _token: Editor) ->
 def remove_audience(name: str, app: App, _token: Editor) -> Response:
     with session_scope(app.engine) as session:
         row = _editable_audience(session, name)
-        session.execute(delete(Audience).where(Audience.id == row.id))  # type: ignore[arg-type]
+        session.execute(delete(Audience).where(col(Audience.id) == row.id))
     app.changed()
     return Response(status_code=204)
 
 
 def _audience_row(session: Session, name: str) -> Audience | None:
-    return session.execute(select(Audience).where(Audience.name == name)).scalar_one_or_none()
+    return session.execute(select(Audience).where(col(Audience.name) == name)).scalar_one_or_none()
 
 
 def _audience_view(engine: Engine, name: str) -> AudienceOut:

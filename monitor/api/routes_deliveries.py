@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import col
 
 from monitor.api.auth import Viewer
 from monitor.api.params import Offset
@@ -47,13 +48,17 @@ def get_deliveries(
         )
     query = select(Delivery)
     for column, value in (
-        (Delivery.status, status),
-        (Delivery.audience, audience),
-        (Delivery.kind, kind),
+        (col(Delivery.status), status),
+        (col(Delivery.audience), audience),
+        (col(Delivery.kind), kind),
     ):
         if value is not None:
             query = query.where(column == value)
-    query = query.order_by(Delivery.due_at.desc(), Delivery.id.desc()).limit(limit).offset(offset)  # type: ignore[attr-defined,union-attr]
+    query = (
+        query.order_by(col(Delivery.due_at).desc(), col(Delivery.id).desc())
+        .limit(limit)
+        .offset(offset)
+    )
     with session_scope(app.engine) as session:
         return [DeliveryOut.of(row) for row in session.execute(query).scalars()]
 
@@ -67,8 +72,10 @@ def get_deliveries(
 def get_delivery_summary(app: App, _token: Viewer) -> DeliverySummaryOut:
     with session_scope(app.engine) as session:
         counts = dict(
-            session.execute(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
-        )  # type: ignore[arg-type]
+            session.execute(
+                select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+            ).all()
+        )
     by_status = {status: counts.pop(status, 0) for status in DELIVERY_STATUSES} | counts
     return DeliverySummaryOut(total=sum(by_status.values()), by_status=by_status)
 
@@ -89,20 +96,20 @@ def get_feedback(
     occurrence_id: int | None = Query(None, ge=1, le=LARGEST_ID),
     limit: int = Query(500, ge=1, le=5000),
 ) -> FeedbackListOut:
-    where = []
+    where: list[ColumnElement[bool]] = []
     if audience is not None:
-        where.append(Feedback.audience == audience)
+        where.append(col(Feedback.audience) == audience)
     if occurrence_id is not None:
-        where.append(Feedback.occurrence_id == occurrence_id)
+        where.append(col(Feedback.occurrence_id) == occurrence_id)
     with session_scope(app.engine) as session:
         counts = session.execute(
-            select(Feedback.answer, func.count()).where(*where).group_by(Feedback.answer)
-        ).all()  # type: ignore[arg-type]
+            select(col(Feedback.answer), func.count()).where(*where).group_by(col(Feedback.answer))
+        ).all()
         rows = session.execute(
             select(Feedback)
             .where(*where)
-            .order_by(Feedback.at.desc(), Feedback.id.desc())
-            .limit(limit)  # type: ignore[attr-defined,union-attr]
+            .order_by(col(Feedback.at).desc(), col(Feedback.id).desc())
+            .limit(limit)
         ).scalars()
         answers = [FeedbackOut.of(row) for row in rows]
     return FeedbackListOut(summary=dict(sorted(counts)), answers=answers)

@@ -23,6 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.auth import Editor, bearer, require
@@ -113,10 +114,10 @@ async def calendar_feed(
 def feed_link(name: str, request: Request, _token: Editor) -> dict[str, str]:
     with session_scope(state_of(request).engine) as session:
         known = (
-            session.execute(select(Audience.id).where(Audience.name == name)).first()
+            session.execute(select(col(Audience.id)).where(col(Audience.name) == name)).first()
             or session.execute(
-                select(PeriodTarget.period_id).where(
-                    PeriodTarget.kind == "audience", PeriodTarget.name == name
+                select(col(PeriodTarget.period_id)).where(
+                    col(PeriodTarget.kind) == "audience", col(PeriodTarget.name) == name
                 )
             ).first()
         )
@@ -131,8 +132,8 @@ def _feed(request: Request, audience: str | None) -> bytes:
     state = state_of(request)
     with session_scope(state.engine) as session:
         rows = list_occurrences(session, OccurrenceFilter(limit=MOST_OCCURRENCES))
-        stamps = dict(session.execute(select(Calendar.name, Calendar.updated_at)).all())
-        plain_names = dict(session.execute(select(System.name, System.plain_name)).all())
+        stamps = dict(session.execute(select(col(Calendar.name), col(Calendar.updated_at))).all())
+        plain_names = dict(session.execute(select(col(System.name), col(System.plain_name))).all())
         spec = find_audience(session, audience) if audience else None
     if audience is not None:
         rows = [row for row in rows if concerns(row, audience, spec)]

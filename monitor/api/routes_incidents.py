@@ -9,7 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
@@ -50,8 +50,8 @@ def get_incidents(
     query = query.order_by(
         (Incident.status != "open"),
         Incident.priority,
-        Incident.opened_at.desc(),
-        Incident.id.desc(),  # type: ignore[attr-defined,union-attr]
+        col(Incident.opened_at).desc(),
+        col(Incident.id).desc(),
     ).limit(limit)
     with session_scope(app.engine) as session:
         return _with_events(session, session.execute(query).all())
@@ -74,9 +74,9 @@ def get_incident(incident_id: IncidentId, app: App, _token: Viewer) -> IncidentO
 
 def _incidents() -> Any:
     return (
-        select(Incident, System.name, Check.name)
-        .join(System, System.id == Incident.system_id)
-        .outerjoin(Check, Check.id == Incident.check_id)  # type: ignore[arg-type]
+        select(Incident, col(System.name), col(Check.name))
+        .join(System, col(System.id) == col(Incident.system_id))
+        .outerjoin(Check, col(Check.id) == col(Incident.check_id))
     )
 
 
@@ -89,8 +89,8 @@ def _with_events(
     if ids:
         query = (
             select(IncidentEvent)
-            .where(IncidentEvent.incident_id.in_(ids))  # type: ignore[attr-defined]
-            .order_by(IncidentEvent.at, IncidentEvent.id)
+            .where(col(IncidentEvent.incident_id).in_(ids))
+            .order_by(col(IncidentEvent.at), col(IncidentEvent.id))
         )
         for event in session.execute(query).scalars():
             events.setdefault(event.incident_id, []).append(event)

@@ -8,7 +8,7 @@ from typing import Any
 import jinja2
 from fastapi import APIRouter
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.api.auth import Viewer
 from monitor.api.openapi import problems
@@ -115,15 +115,15 @@ def _occurrence_to_preview(session: Session, body: PreviewIn, now: datetime) -> 
             raise Problem(404, f"no occurrence {body.occurrence_id}")
         return body.occurrence_id
     upcoming = (
-        select(Occurrence.id)
-        .where(Occurrence.end > now)
-        .order_by(Occurrence.start, Occurrence.id)
+        select(col(Occurrence.id))
+        .where(col(Occurrence.end) > now)
+        .order_by(col(Occurrence.start), col(Occurrence.id))
         .limit(1)
     )
-    naming = upcoming.join(PeriodTarget, PeriodTarget.period_id == Occurrence.period_id).where(
-        PeriodTarget.kind == "audience", PeriodTarget.name == body.audience
-    )
-    found = session.execute(naming).scalar() or session.execute(upcoming).scalar()
+    naming = upcoming.join(
+        PeriodTarget, col(PeriodTarget.period_id) == col(Occurrence.period_id)
+    ).where(col(PeriodTarget.kind) == "audience", col(PeriodTarget.name) == body.audience)
+    found: int | None = session.execute(naming).scalar() or session.execute(upcoming).scalar()
     if found is None:
         raise Problem(404, "no occurrence to preview that has not ended: upload a calendar first")
     return found
@@ -133,7 +133,7 @@ def _findings(found: list[Any], body_part: str) -> list[FindingOut]:
     return [
         FindingOut(
             part="subject" if f.line == 0 else body_part,
-            line=max(f.line, 1),  # type: ignore[arg-type]
+            line=max(f.line, 1),
             rule=f.rule,
             message=f.message,
         )

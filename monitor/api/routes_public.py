@@ -98,7 +98,7 @@ def _store_feedback(
     now = state.clock()
     with session_scope(state.engine) as session:
         delivery = session.execute(
-            select(Delivery).where(Delivery.dedupe_key == key)
+            select(Delivery).where(col(Delivery.dedupe_key) == key)
         ).scalar_one_or_none()
         if delivery is None:
             return None
@@ -169,7 +169,7 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
     state = state_of(request)
     with session_scope(state.engine) as session:
         known = session.execute(
-            select(Unsubscribe.id).where(Unsubscribe.audience == audience, Unsubscribe.recipient_address == address)
+            select(col(Unsubscribe.id)).where(col(Unsubscribe.audience) == audience, col(Unsubscribe.recipient_address) == address)
         ).first()  # fmt: skip
         if known is None:
             session.add(Unsubscribe(audience=audience, recipient_address=address, at=state.clock()))

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Level
@@ -136,17 +137,18 @@ def _store(request: Request, answers: dict[str, str], period: str, client: str) 
     with session_scope(state.engine) as session:
         recent = session.execute(
             select(func.count()).select_from(ProblemReport)
-            .where(ProblemReport.client == client, ProblemReport.at > at - RATE_WINDOW)  # type: ignore[arg-type]
+            .where(col(ProblemReport.client) == client, col(ProblemReport.at) > at - RATE_WINDOW)
         ).scalar_one()  # fmt: skip
         if recent >= RATE_LIMIT:
             return None
         reference = new_reference()
         while session.execute(
-            select(ProblemReport.id).where(ProblemReport.reference == reference)
+            select(col(ProblemReport.id)).where(col(ProblemReport.reference) == reference)
         ).first():
             reference = new_reference()
         report = ProblemReport(reference=reference, critical_period=period, client=client, at=at,
-                               **answers)  # fmt: skip
+                               name=answers["name"], contact=answers["contact"], doing=answers["doing"],
+                               seen=answers["seen"], since=answers["since"], system=answers["system"])  # fmt: skip
         session.add(report)
         session.flush()
         if helpdesk:

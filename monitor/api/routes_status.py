@@ -35,6 +35,7 @@ from babel.dates import format_date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import Engine, select
+from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 
 from calendars import Level
@@ -147,7 +148,9 @@ def status_cache(app: AppState) -> StatusCache:
 async def status_page(request: Request, app: App) -> Response:
     cache = status_cache(app)
     bucket = bucket_of(app.clock())
-    page = cache.get(bucket) or await run_in_threadpool(cache.build, app, bucket)
+    page = cache.get(bucket)
+    if page is None:  # (with `or`, mypy would infer the build's type from the left side's)
+        page = await run_in_threadpool(cache.build, app, bucket)
     headers = {"Cache-Control": CACHE_CONTROL, "ETag": page.etag}
     if etag_matches(request.headers.get("if-none-match"), page.etag):
         return Response(status_code=304, headers=headers)
@@ -169,10 +172,15 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
             session, OccurrenceFilter(start=now, end=now + AHEAD, limit=MOST_PERIODS)
         )
         open_incidents = session.execute(
-            select(Incident.system_id, Incident.public_line, Incident.next_update_at, System.name)
-            .join(System, System.id == Incident.system_id)
-            .where(Incident.status == "open")
-            .order_by(Incident.opened_at)
+            select(
+                col(Incident.system_id),
+                col(Incident.public_line),
+                col(Incident.next_update_at),
+                col(System.name),
+            )
+            .join(System, col(System.id) == col(Incident.system_id))
+            .where(col(Incident.status) == "open")
+            .order_by(col(Incident.opened_at))
         ).all()
     periods = _periods(
         ((row.occurrence.category, row.occurrence.title or row.period_title,

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Response
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from monitor.api.auth import Editor, Viewer
 from monitor.api.openapi import problems
@@ -84,7 +84,7 @@ def replace_system(name: str, spec: SystemSpec, app: App, _token: Editor) -> Sys
 def remove_system(name: str, app: App, _token: Editor) -> Response:
     with session_scope(app.engine) as session:
         system = _editable(session, name)
-        session.execute(delete(System).where(System.id == system.id))  # type: ignore[arg-type]
+        session.execute(delete(System).where(col(System.id) == system.id))
     app.changed()
     return Response(status_code=204)
 
@@ -124,12 +124,12 @@ def _latest_results(session: Session, check_ids: Sequence[int]) -> dict[int, Che
     if not check_ids:
         return {}
     newest_first = func.row_number().over(
-        partition_by=CheckResult.check_id,
-        order_by=(CheckResult.at.desc(), CheckResult.id.desc()),  # type: ignore[attr-defined,union-attr]
+        partition_by=col(CheckResult.check_id),
+        order_by=(col(CheckResult.at).desc(), col(CheckResult.id).desc()),
     )
     ranked = (
-        select(CheckResult.id, newest_first.label("rank"))
-        .where(CheckResult.check_id.in_(check_ids))  # type: ignore[attr-defined]
+        select(col(CheckResult.id), newest_first.label("rank"))
+        .where(col(CheckResult.check_id).in_(check_ids))
         .subquery()
     )
     rows = session.execute(
@@ -142,9 +142,9 @@ def _open_incidents(session: Session, system_ids: Sequence[int]) -> dict[int, in
     if not system_ids:
         return {}
     rows = session.execute(
-        select(Incident.system_id, func.count())
-        .where(Incident.status == "open", Incident.system_id.in_(system_ids))  # type: ignore[attr-defined]
-        .group_by(Incident.system_id)
+        select(col(Incident.system_id), func.count())
+        .where(col(Incident.status) == "open", col(Incident.system_id).in_(system_ids))
+        .group_by(col(Incident.system_id))
     )
     return {system_id: count for system_id, count in rows}
 

@@ -14,7 +14,6 @@ from calendars.errors import CalendarError
 from calendars.text import shown
 from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
 from monitor.cli.common import SiteProblem, UsageProblem
-from monitor.jobs import JobError
 
 app = typer.Typer(
     name="closewatch",
@@ -22,6 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help, like every sub-command: importing Rich alone takes ~0.1 s
 )
 app.add_typer(calendar.app, name="calendar")
 app.add_typer(config.app, name="config")
@@ -37,7 +37,14 @@ app.command("lint")(lint.lint)
 def main() -> None:
     try:
         app()
-    except (CalendarError, UsageProblem, SiteProblem, JobError) as error:
+    except (CalendarError, UsageProblem, SiteProblem) as error:
+        _fail(str(error))
+    except Exception as error:
+        # monitor.jobs brings multiprocessing; a JobError means it was imported already.
+        from monitor.jobs import JobError
+
+        if not isinstance(error, JobError):
+            raise
         _fail(str(error))
 
 

@@ -28,7 +28,9 @@ from monitor.timefmt import iso_z
 if TYPE_CHECKING:
     from monitor.imports import ImportRequest
 
-app = typer.Typer(help="Preview and import business calendars.", no_args_is_help=True)
+app = typer.Typer(
+    help="Preview and import business calendars.", no_args_is_help=True, rich_markup_mode=None
+)
 
 TIMEZONE = typer.Option(None, "--timezone", help="IANA zone of the calendar, e.g. Europe/Berlin.")
 ENCODING = typer.Option(None, help="Encoding of a file not in UTF-8, e.g. latin-1.")

@@ -9,7 +9,9 @@ import typer
 from monitor.cli.common import read_text, say
 
 app = typer.Typer(
-    help="Check the site file (systems, checks, policy, ramps).", no_args_is_help=True
+    help="Check the site file (systems, checks, policy, ramps).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

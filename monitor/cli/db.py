@@ -6,7 +6,7 @@ import typer
 
 from monitor.cli.common import ready_engine, settings
 
-app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app = typer.Typer(help="Manage the database schema.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

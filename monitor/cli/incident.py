@@ -11,7 +11,9 @@ from monitor.cli.common import UsageProblem, check_id, now, ready_engine, say, s
 from monitor.intensity.policy import parse_duration
 
 app = typer.Typer(
-    help="Post incident updates and resolutions to the people affected.", no_args_is_help=True
+    help="Post incident updates and resolutions to the people affected.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Each system's level and how it is watched: now, at a time, or over a span.",
     invoke_without_command=True,
+    rich_markup_mode=None,
 )
 
 DEFAULT_SPAN = timedelta(days=60)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -29,7 +29,9 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
     from monitor.site import Site
 
-app = typer.Typer(help="Plan, preview and send notices to audiences.", no_args_is_help=True)
+app = typer.Typer(
+    help="Plan, preview and send notices to audiences.", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 def _ready() -> tuple[Settings, Engine, Site]:
@@ -74,7 +76,7 @@ def plan(
         zones = {name: ZoneInfo(spec.timezone) for name in {p.audience for p in planned}
                  if (spec := find_audience(session, name))}  # fmt: skip
     planned.sort(key=lambda p: (p.due_at, p.audience, p.recipient_name, p.channel))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"kind": p.kind, "audience": p.audience, "recipient": p.recipient_name, "address": p.recipient_address,
          "channel": p.channel, "occurrence": p.occurrence_id, "due": iso_z(p.due_at),
          "due_local": p.due_at.astimezone(zones[p.audience]).isoformat(), "dedupe_key": p.dedupe_key}
@@ -104,6 +106,7 @@ def preview(
         )
     check_id("--occurrence", occurrence)
     from sqlalchemy import select
+    from sqlmodel import col
 
     from monitor.db.engine import session_scope
     from monitor.db.models import Occurrence
@@ -121,9 +124,9 @@ def preview(
             raise UsageProblem(f"no audience named {audience!r}")
         if occurrence is None:
             occurrence = session.execute(
-                select(Occurrence.id)
-                .where(Occurrence.end > now())
-                .order_by(Occurrence.start)
+                select(col(Occurrence.id))
+                .where(col(Occurrence.end) > now())
+                .order_by(col(Occurrence.start))
                 .limit(1)
             ).scalar_one_or_none()
     if occurrence is None:

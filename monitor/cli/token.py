@@ -7,7 +7,7 @@ import typer
 from monitor.cli.common import UsageProblem, now, ready_engine, settings
 from monitor.roles import Role
 
-app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app = typer.Typer(help="Manage API tokens.", no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

@@ -15,11 +15,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _instant(*, nullable: bool = False, index: bool = False) -> Column:  # type: ignore[type-arg]
+def _instant(*, nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
-def _parent(table: str) -> Column:  # type: ignore[type-arg]
+def _parent(table: str) -> Column[int]:
     return Column(
         Integer, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False, index=True
     )

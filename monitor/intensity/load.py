@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.db.engine import session_scope
@@ -47,19 +48,21 @@ class Loaded:
 def load_intensity(engine: Engine, rules: RampRules, *, now: datetime) -> Loaded:
     """The index over stored occurrences from a month back, for every known system."""
     with session_scope(engine) as session:
-        systems = dict(session.execute(select(System.name, System.plain_name)).all())
+        systems = dict(session.execute(select(col(System.name), col(System.plain_name))).all())
         targets: dict[int, list[str]] = defaultdict(list)
         for period_id, name in session.execute(
-            select(PeriodTarget.period_id, PeriodTarget.name).where(PeriodTarget.kind == "system")
+            select(col(PeriodTarget.period_id), col(PeriodTarget.name)).where(
+                col(PeriodTarget.kind) == "system"
+            )
         ):
             targets[period_id].append(name)
         rows = session.execute(
-            select(Occurrence.id, Occurrence.period_id, Occurrence.title, Occurrence.category, Occurrence.level,
-                   Occurrence.start, Occurrence.end, Period.key, Period.title, Calendar.name)
-            .join(Period, Period.id == Occurrence.period_id)
-            .join(Calendar, Calendar.id == Occurrence.calendar_id)
-            .where(Occurrence.end > now - LOOK_BACK)
-            .order_by(Occurrence.start)
+            select(col(Occurrence.id), col(Occurrence.period_id), col(Occurrence.title), col(Occurrence.category), col(Occurrence.level),
+                   col(Occurrence.start), col(Occurrence.end), col(Period.key), col(Period.title), col(Calendar.name))
+            .join(Period, col(Period.id) == col(Occurrence.period_id))
+            .join(Calendar, col(Calendar.id) == col(Occurrence.calendar_id))
+            .where(col(Occurrence.end) > now - LOOK_BACK)
+            .order_by(col(Occurrence.start))
         ).all()  # fmt: skip
     inputs = []
     periods: dict[int, PeriodSpans] = {}

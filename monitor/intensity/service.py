@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
+from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Calendar, System
@@ -67,12 +68,12 @@ class IntensityService:
         with session_scope(self.engine) as session:
             calendars = session.execute(
                 select(
-                    func.count(Calendar.id),
+                    func.count(col(Calendar.id)),
                     func.max(Calendar.updated_at),
                     func.max(Calendar.expanded_at),
                 )
             ).one()
             systems = session.execute(
-                select(func.count(System.id), func.max(System.updated_at))
+                select(func.count(col(System.id)), func.max(col(System.updated_at)))
             ).one()
         return (*calendars, *systems)

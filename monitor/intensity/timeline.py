@@ -208,6 +208,7 @@ def _sweep(parts: list[tuple[datetime, datetime, Level, Cause]]) -> list[Segment
             next_part += 1
         while active and active[0][0] <= left:
             heapq.heappop(active)
+        causes: tuple[Cause, ...]
         if not active:
             level, causes = Level.NORMAL, ()
         else:

@@ -19,7 +19,7 @@ from monitor.db.models import Delivery
 from notifiers.outbox import Claim
 
 # The table itself, for updates of many rows by their own conditions (not by primary key).
-DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]
+DELIVERIES: Table = Delivery.__table__  # type: ignore[attr-defined]  # set by SQLModel, not declared
 PENDING, SENDING, SENT, DEAD, WITHDRAWN = "pending", "sending", "sent", "dead", "withdrawn"
 UNSENT = (PENDING, SENDING)
 

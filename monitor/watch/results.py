@@ -12,9 +12,9 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import CursorResult, Engine, delete, func, insert, select
 from sqlmodel import col
 
 from monitor.db.engine import session_scope
@@ -45,7 +45,9 @@ def write_results(engine: Engine, rows: list[dict[str, Any]]) -> None:
         return
     with session_scope(engine) as session:
         wanted = {row["check_id"] for row in rows}
-        known = set(session.execute(select(Check.id).where(col(Check.id).in_(wanted))).scalars())
+        known = set(
+            session.execute(select(col(Check.id)).where(col(Check.id).in_(wanted))).scalars()
+        )
         kept = [row for row in rows if row["check_id"] in known]
         if kept:
             session.execute(insert(CheckResult), kept)
@@ -74,13 +76,13 @@ def roll_up(engine: Engine, *, now: datetime) -> int:
 
 def _summarise(session: Any, hour: datetime) -> None:
     rows = session.execute(
-        select(CheckResult.check_id, CheckResult.status, CheckResult.duration_ms)
-        .where(CheckResult.at >= hour, CheckResult.at < hour + HOUR)
+        select(col(CheckResult.check_id), col(CheckResult.status), col(CheckResult.duration_ms))
+        .where(col(CheckResult.at) >= hour, col(CheckResult.at) < hour + HOUR)
     )  # fmt: skip
     by_check: dict[int, list[tuple[str, float]]] = defaultdict(list)
     for check_id, status, duration in rows:
         by_check[check_id].append((status, duration))
-    session.execute(delete(CheckSummary).where(CheckSummary.hour == hour))
+    session.execute(delete(CheckSummary).where(col(CheckSummary.hour) == hour))
     summaries = []
     for check_id, results in by_check.items():
         durations = sorted(duration for _status, duration in results)
@@ -104,10 +106,19 @@ def prune(
 ) -> tuple[int, int]:
     """Delete raw results and summaries past their retention; how many of each."""
     with session_scope(engine) as session:
-        results = session.execute(
-            delete(CheckResult).where(CheckResult.at < now - timedelta(hours=result_hours))
+        # A DELETE's result is a CursorResult; SQLModel's Session.execute types every result as Result.
+        results = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(CheckResult).where(col(CheckResult.at) < now - timedelta(hours=result_hours))
+            ),
         )
-        summaries = session.execute(
-            delete(CheckSummary).where(CheckSummary.hour < now - timedelta(days=summary_days))
+        summaries = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(CheckSummary).where(
+                    col(CheckSummary.hour) < now - timedelta(days=summary_days)
+                )
+            ),
         )
-    return results.rowcount, summaries.rowcount  # type: ignore[attr-defined]
+    return results.rowcount, summaries.rowcount

@@ -16,15 +16,17 @@ import asyncio
 import logging
 import random
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Row, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.checks import run_probe
@@ -42,6 +44,10 @@ from monitor.watch.incidents import Change, IncidentTracker
 from monitor.watch.results import ResultBuffer, prune, roll_up, write_results
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    SystemPolicies = dict[str, tuple[int, dict[str, Any]]]  # system name: (system id, policy)
+    OpenIncidents = Sequence[Row[int, int | None, str, int]]  # incident, check, system, level
 
 BOUNDARY_JOB = "level-boundary"
 PRIORITY = {Level.CRITICAL: "p1", Level.HIGH: "p2", Level.ELEVATED: "p3", Level.NORMAL: "p4"}
@@ -369,21 +375,24 @@ class Watcher:
         except Exception:  # the next round retries
             log.exception("maintenance failed")
 
-    def _read_watch_state(self):  # type: ignore[no-untyped-def]
+    def _read_watch_state(
+        self,
+    ) -> tuple[list[WatchedCheck], SystemPolicies, OpenIncidents]:
         with session_scope(self.engine) as session:
             checks = watched_checks(session)
             policies = {
                 name: (system_id, policy)
                 for system_id, name, policy in session.execute(
-                    select(System.id, System.name, System.policy)
+                    select(col(System.id), col(System.name), col(System.policy))
                 )
             }
             open_incidents = session.execute(
-                select(Incident.id, Incident.check_id, System.name, Incident.level)
-                .join(System, System.id == Incident.system_id)
-                .where(Incident.status == "open")
+                select(col(Incident.id), col(Incident.check_id), col(System.name), col(Incident.level))
+                .join(System, col(System.id) == col(Incident.system_id))
+                .where(col(Incident.status) == "open")
             ).all()  # fmt: skip
-        return checks, policies, open_incidents
+        # Primary keys read back are never NULL: SQLModel types them Optional for rows not yet saved.
+        return checks, cast("SystemPolicies", policies), cast("OpenIncidents", open_incidents)
 
 
 def _new_scheduler() -> AsyncIOScheduler:

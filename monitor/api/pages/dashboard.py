@@ -4,11 +4,13 @@ deliveries and open incidents."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.api.health_svg import draw_strip, strip_summary
@@ -54,7 +56,7 @@ def dashboard(request: Request) -> Response:
     loaded = state.intensity.current()
     index = loaded.index
     names = sorted(set(loaded.systems) | set(index.timelines))
-    levels = []
+    levels: list[dict[str, Any]] = []
     for name in names:
         segment = index.at(name, now)
         causes = [
@@ -88,20 +90,20 @@ def dashboard(request: Request) -> Response:
             row.bars.append(Bar(o.start, o.end, Level(o.level), hover(Level(o.level), [(title, "during")])))  # fmt: skip
         rows += loose.values()
         due = session.execute(
-            select(Delivery.kind, Delivery.audience, func.count(), func.min(Delivery.due_at))
-            .where(Delivery.status == "pending", Delivery.due_at < now + timedelta(days=DUE_DAYS))
+            select(col(Delivery.kind), col(Delivery.audience), func.count(), func.min(col(Delivery.due_at)))
+            .where(col(Delivery.status) == "pending", col(Delivery.due_at) < now + timedelta(days=DUE_DAYS))
             .group_by(Delivery.kind, Delivery.audience)
             .order_by(func.min(Delivery.due_at))
         ).all()  # fmt: skip
         recent = list(session.execute(
-            select(Delivery).where(Delivery.status != "pending")
-            .order_by(Delivery.updated_at.desc(), Delivery.id.desc()).limit(20)  # type: ignore[attr-defined,union-attr]
+            select(Delivery).where(col(Delivery.status) != "pending")
+            .order_by(col(Delivery.updated_at).desc(), col(Delivery.id).desc()).limit(20)
         ).scalars())  # fmt: skip
         incidents = session.execute(
-            select(Incident, System.name, System.plain_name)
-            .join(System, System.id == Incident.system_id)
-            .where(Incident.status == "open")
-            .order_by(Incident.priority, Incident.opened_at)
+            select(Incident, col(System.name), col(System.plain_name))
+            .join(System, col(System.id) == col(Incident.system_id))
+            .where(col(Incident.status) == "open")
+            .order_by(col(Incident.priority), col(Incident.opened_at))
         ).all()  # fmt: skip
         for row in recent:
             session.expunge(row)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -41,11 +41,11 @@ def system_page(name: str, request: Request) -> Response:
     now = state.clock()
     zone = page_zone(request)
 
-    def clock(at: object) -> str:
-        return f"{at.astimezone(zone):%H:%M:%S}"  # type: ignore[attr-defined]
+    def clock(at: datetime) -> str:
+        return f"{at.astimezone(zone):%H:%M:%S}"
 
-    def hour(at: object) -> str:
-        return f"{at.astimezone(zone):%a %H:%M}"  # type: ignore[attr-defined]
+    def hour(at: datetime) -> str:
+        return f"{at.astimezone(zone):%a %H:%M}"
 
     with session_scope(state.engine) as session:
         watch = watch_system(state, session, name, now)
