@@ -32,6 +32,45 @@ CATEGORY_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# The work a period is, as the object of "It affects ..." / "Das betrifft ...": what an
+# incident holds up, in the reader's words, rather than the system that failed.
+CATEGORY_WORK: dict[str, dict[str, str]] = {
+    "en": {
+        "month_end_close": "closing the month",
+        "quarter_end": "closing the quarter",
+        "year_end": "closing the year",
+        "inventory_count": "the inventory count",
+        "payroll": "the payroll run",
+        "audit": "the audit",
+        "go_live": "the switch to the new system",
+        "custom": "your work in these busy days",
+    },
+    "de": {
+        "month_end_close": "den Monatsabschluss",
+        "quarter_end": "den Quartalsabschluss",
+        "year_end": "den Jahresabschluss",
+        "inventory_count": "die Inventur",
+        "payroll": "die Lohnabrechnung",
+        "audit": "das Audit",
+        "go_live": "die Systemumstellung",
+        "custom": "Ihre Arbeit in diesen vollen Tagen",
+    },
+}
+# When no period is behind an incident: the work with the system, which the notice names.
+WORK_WITH_SYSTEM = {"en": "your work with {system}", "de": "Ihre Arbeit mit diesem System"}
+
+
+def work_of(categories: list[str], lang: str, *, system: str) -> list[str]:
+    """The work these categories of period stand for, in ``lang``; else work with ``system``."""
+    language = template_language(lang)
+    works = CATEGORY_WORK.get(language, CATEGORY_WORK[FALLBACK_LANGUAGE])
+    found = list(dict.fromkeys(works.get(category, works["custom"]) for category in categories))
+    if found:
+        return found
+    fallback = WORK_WITH_SYSTEM.get(language, WORK_WITH_SYSTEM[FALLBACK_LANGUAGE])
+    return [fallback.format(system=system)]
+
+
 def with_category_label(context: Mapping[str, Any], lang: str) -> dict[str, Any]:
     ctx = dict(context)
     period = ctx.get("period")

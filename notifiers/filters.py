@@ -5,7 +5,9 @@
 at local midnight shows the day before, otherwise the day and the time), ``minutes``
 ("12 minutes" / "12 Minuten"), ``number`` ("4,320" / "4.320"), ``plain_list`` ("A, B
 and C" / "A, B und C"; takes strings or systems, skips empty items; ``plain_list("or")``
-for "A, B or C"), ``capfirst``. When the reader's language has no templates, they
+for "A, B or C"), ``capfirst``, ``shorten(width)`` (one line of at most ``width``
+characters without closing punctuation, cut at a word with "…": for subjects that
+must fit 78 characters with a time after them). When the reader's language has no templates, they
 format in the language the templates are written in (see :mod:`notifiers.languages`).
 """
 
@@ -114,6 +116,22 @@ def _plain_list_filter(
     )
 
 
+# What ends a sentence or a clause: dropped before a subject goes on (no ".:" or ".;").
+_CLOSING_PUNCTUATION = " .,;:!?\u2013-"  # \u2013: an en dash
+_SHORTEST = 12  # never shortened to less than this: a word or two must remain
+
+
+def _shorten(value: str, width: int = 78) -> str:
+    text = " ".join(str(value).split()).rstrip(_CLOSING_PUNCTUATION)
+    width = max(int(width), _SHORTEST)
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    if " " in cut[_SHORTEST // 2 :]:  # at a word, unless that leaves almost nothing
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(_CLOSING_PUNCTUATION) + "…"
+
+
 def _capfirst(value: str) -> str:
     value = str(value)
     return value[:1].upper() + value[1:]
@@ -129,4 +147,5 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "number": _number_filter,
     "plain_list": _plain_list_filter,
     "capfirst": _capfirst,
+    "shorten": _shorten,
 }

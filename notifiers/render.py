@@ -36,15 +36,17 @@ The context (plain dicts, lists, strings and aware UTC datetimes):
   (phone and chat may be empty)
 - ``period``: ``title``, ``category``, ``category_label`` (the period in the
   reader's words, filled from :data:`CATEGORY_LABELS` when missing), ``level``
-- ``occurrence``: ``start``, ``end`` (``end`` exclusive)
-- ``systems``: list of ``{name, plain_name}``
+- ``occurrence``: ``start``, ``end`` (``end`` exclusive), ``started`` (whether the
+  notice is written after the occurrence began: it then speaks of the present)
+- ``systems``: list of ``{name, plain_name}``, ``plain_name`` in the reader's language
 - ``status`` (daily_status: so far during the occurrence; wrap_up: all of it):
   ``checks_run``, ``checks_failed``, ``availability_percent`` (or None),
   ``problems``: list of ``{system (plain name), what, started, fixed (None while
   open), minutes_to_fix (None while open)}``
 - ``incident`` (incident, update, resolved): ``title``, ``what_happened`` (for
   an update: the latest news), ``affected`` (the work it holds up),
-  ``handler`` ``{name}``, ``next_update``, ``summary`` (resolved: what was
+  ``handler`` ``{name}``; ``affected`` is the work of the periods behind the incident
+  ("closing the month", "den Monatsabschluss") or, with none, "your work with" the system, ``next_update``, ``summary`` (resolved: what was
   wrong, one sentence), ``what_you_can_do`` (may be empty)
 - ``links``: ``feedback_sorted``, ``feedback_problem``, ``feedback_rating``,
   ``unsubscribe``, ``report_problem``, ``status_page`` (empty when not offered)
@@ -134,6 +136,9 @@ class NoticeRenderer:
         """Render ``kind`` for one reader; SecurityError if an override reaches too far."""
         found, rendered_in = self._find(kind, template_language(lang), category, audience)
         ctx = with_category_label(context, lang)
+        occurrence = ctx.get("occurrence")
+        if isinstance(occurrence, Mapping) and "started" not in occurrence:
+            ctx["occurrence"] = {**occurrence, "started": False}  # contexts made before it existed
         if rendered_in != template_language(lang):  # no templates in the reader's language
             ctx[FORMAT_LANGUAGE] = rendered_in
         if isinstance(found, TemplateSet):

@@ -34,6 +34,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "occurrence": {
         "start": datetime(2026, 11, 26, 23, 0, tzinfo=UTC),
         "end": datetime(2026, 11, 30, 23, 0, tzinfo=UTC),
+        "started": False,  # written before the occurrence began
     },
     "systems": [
         {"name": "sap-fi", "plain_name": "the invoicing system"},
@@ -57,7 +58,7 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "incident": {
         "title": "The invoicing system is not responding",
         "what_happened": "The invoicing system stops responding when you save an invoice.",
-        "affected": "creating and sending invoices",
+        "affected": "closing the month",
         "handler": {"name": "Jonas Berg"},
         "next_update": datetime(2026, 11, 27, 13, 30, tzinfo=UTC),
         "summary": "A full disk stopped the invoicing system from saving invoices; "
@@ -94,7 +95,7 @@ _SAMPLE_DE: dict[str, Any] = {
     "incident": {
         "title": "Das Rechnungssystem reagiert nicht",
         "what_happened": "Das Rechnungssystem reagiert nicht, wenn Sie eine Rechnung speichern.",
-        "affected": "Rechnungen anlegen und versenden",
+        "affected": "den Monatsabschluss",
         "summary": "Eine volle Festplatte hat das Speichern von Rechnungen verhindert; "
         "wir haben Platz geschaffen, und das System warnt uns jetzt rechtzeitig.",
         "what_you_can_do": "Gespeicherte Rechnungen sind sicher; legen Sie neue bitte vorerst "
