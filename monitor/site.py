@@ -10,6 +10,7 @@ ramps:                              # per category, or "default"
 systems:
   - name: sap-fi
     plain_name: the finance and invoicing system
+    plain_names: {de: das Finanz- und Rechnungssystem}
     owner_team: ERP
     policy: {high: {interval: 30s}}
     checks:
@@ -114,6 +115,12 @@ class SystemSpec(_Strict):
 
     name: str = Field(max_length=200)
     plain_name: str = Field(min_length=1, max_length=200, description="What users call it.")
+    plain_names: dict[Language, Annotated[str, Field(min_length=1), at_most(200)]] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="What users call it in other languages: {de: das Rechnungssystem}; "
+        "readers in a language not listed read plain_name.",
+    )
     owner_team: Annotated[str, at_most(200)] = ""
     description: str = ""
     policy: PolicyOverride | None = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from notifiers.languages import FALLBACK_LANGUAGE, template_language
+from babel.lists import format_list
+
+from notifiers.languages import FALLBACK_LANGUAGE, babel_locale, template_language
 
 # Plain noun phrases: "Month-end closing starts on ...", "ist bei Ihnen Inventur".
 CATEGORY_LABELS: dict[str, dict[str, str]] = {
@@ -60,15 +62,16 @@ CATEGORY_WORK: dict[str, dict[str, str]] = {
 WORK_WITH_SYSTEM = {"en": "your work with {system}", "de": "Ihre Arbeit mit diesem System"}
 
 
-def work_of(categories: list[str], lang: str, *, system: str) -> list[str]:
-    """The work these categories of period stand for, in ``lang``; else work with ``system``."""
+def work_of(categories: list[str], lang: str, *, system: str) -> str:
+    """The work these categories of period stand for, in ``lang`` ("closing the month and
+    the payroll run"); with none, the work with ``system``."""
     language = template_language(lang)
     works = CATEGORY_WORK.get(language, CATEGORY_WORK[FALLBACK_LANGUAGE])
     found = list(dict.fromkeys(works.get(category, works["custom"]) for category in categories))
     if found:
-        return found
+        return format_list(found, locale=babel_locale(lang if language in CATEGORY_WORK else "en"))
     fallback = WORK_WITH_SYSTEM.get(language, WORK_WITH_SYSTEM[FALLBACK_LANGUAGE])
-    return [fallback.format(system=system)]
+    return fallback.format(system=system)
 
 
 def with_category_label(context: Mapping[str, Any], lang: str) -> dict[str, Any]:

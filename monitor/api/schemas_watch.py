@@ -123,6 +123,7 @@ class SystemOut(SystemLevelOut):
     """A watched system: its level now, its checks with their last results, open incidents."""
 
     plain_name: str
+    plain_names: dict[str, str]
     owner_team: str
     managed_by: str
     description: str
@@ -145,6 +146,7 @@ class SystemOut(SystemLevelOut):
         return cls(
             **cls.fields_of(system.name, system, segment, site),
             description=system.description,
+            plain_names=system.plain_names,
             checks=[CheckOut.of(check, latest.get(check.id or 0)) for check in checks],
             alerts=list(system.alerts),
             open_incidents=open_incidents,

@@ -145,6 +145,10 @@ class System(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, max_length=200)
     plain_name: str = Field(max_length=200)
+    # The plain name in other languages, by language ("de": "das Rechnungssystem").
+    plain_names: dict[str, str] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
     owner_team: str = Field(default="", max_length=200)
     description: str = ""
     managed_by: str = Field(default="api", max_length=8)

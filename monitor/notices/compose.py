@@ -14,10 +14,9 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col
 
@@ -25,8 +24,6 @@ from monitor.alerts.details import ALERT_DETAILS, details_message
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
 from monitor.db.models import (
-    Check,
-    CheckResult,
     Delivery,
     Feedback,
     Incident,
@@ -38,11 +35,14 @@ from monitor.db.models import (
     Unsubscribe,
 )
 from monitor.jobs import WorkersBusy
+from monitor.notices.readings import name_in, status_between, status_in, work_behind
 from monitor.notices.report import REPORT, report_message
+from monitor.notices.wording import in_reader_words
 from monitor.settings import Settings
 from monitor.site import AudienceSpec, Subscribers
 from monitor.store.audiences import find_audience
 from monitor.subscribers.confirmation import confirmation_message
+from notifiers.categories import work_of
 from notifiers.channels.base import DeliveryError
 from notifiers.kinds import INCIDENT_KINDS, SUBSCRIBE
 from notifiers.links import Links
@@ -61,8 +61,8 @@ class Shared:
 
     period: dict[str, Any]
     occurrence: dict[str, Any]
-    systems: list[dict[str, str]]
-    status: dict[str, Any]
+    systems: list[dict[str, Any]]  # name, plain_name and plain_names by language
+    status: dict[str, Any]  # its problems carry the system's plain_names too
 
 
 class Composer:
@@ -168,6 +168,7 @@ class Composer:
         period["category_label"] = CATEGORY_LABELS.get(language, CATEGORY_LABELS["en"]).get(
             period["category"], period["title"]
         )
+        occurrence = {**shared.occurrence, "started": self.clock() >= shared.occurrence["start"]}
         return {
             "reader": {
                 "name": claim.recipient_name,
@@ -177,9 +178,12 @@ class Composer:
             "audience": {"name": audience.name},
             "contact": audience.contact.model_dump(),
             "period": period,
-            "occurrence": shared.occurrence,
-            "systems": shared.systems,
-            "status": shared.status,
+            "occurrence": occurrence,
+            "systems": [
+                {"name": system["name"], "plain_name": name_in(system, audience.language)}
+                for system in shared.systems
+            ],
+            "status": status_in(shared.status, audience.language),
             "links": {
                 "feedback_sorted": self.links.feedback(claim.dedupe_key, "sorted"),
                 "feedback_problem": self.links.feedback(claim.dedupe_key, "problem"),
@@ -197,12 +201,13 @@ class Composer:
             return None
         with session_scope(self.engine) as session:
             found = session.execute(
-                select(Incident, col(System.name), col(System.plain_name))
+                select(Incident, col(System.name), col(System.plain_name), col(System.plain_names))
                 .join(System, col(System.id) == col(Incident.system_id)).where(col(Incident.id) == claim.incident_id)
             ).first()  # fmt: skip
-        if found is None:
-            return None
-        incident, system, plain_name = found
+            if found is None:
+                return None
+            works = work_behind(session, found[1], found[0].opened_at)
+        incident, system, plain_name, plain_names = found
         if claim.kind != "resolved" and (
             incident.resolved_at is not None or incident.next_update_at is None
         ):
@@ -213,16 +218,22 @@ class Composer:
                 "start": incident.opened_at,
                 "end": incident.next_update_at or incident.opened_at,
             },
-            systems=[{"name": system, "plain_name": plain_name}],
+            systems=[{"name": system, "plain_name": plain_name, "plain_names": plain_names}],
             status={},
         )
         unsubscribe = self.links.unsubscribe(audience.name, claim.recipient_address)
         context = self.context(claim, audience, shared, unsubscribe)
+        language, here = audience.language, context["systems"][0]["plain_name"]
+
+        def words(text: str) -> str:  # closewatch's own English defaults, in the reader's words
+            return in_reader_words(text, language, system=plain_name, system_here=here)
+
+        line = words(incident.public_line)
         context["incident"] = {
-            "title": incident.public_line, "what_happened": incident.public_line, "affected": plain_name,
+            "title": line, "what_happened": line, "affected": work_of(works, language, system=here),
             "handler": {"name": incident.handler or audience.contact.name},
             "next_update": incident.next_update_at or incident.opened_at,
-            "summary": incident.summary, "what_you_can_do": incident.what_you_can_do,
+            "summary": words(incident.summary), "what_you_can_do": words(incident.what_you_can_do),
         }  # fmt: skip
         if claim.kind != "resolved":
             context["links"].update(feedback_sorted="", feedback_problem="", feedback_rating="")
@@ -351,14 +362,15 @@ class Composer:
             names = list(session.execute(
                 select(col(PeriodTarget.name)).where(col(PeriodTarget.period_id) == period.id, col(PeriodTarget.kind) == "system")
             ).scalars())  # fmt: skip
-            plain = dict(
-                session.execute(
-                    select(col(System.name), col(System.plain_name)).where(
+            plain = {
+                name: (plain_name, plain_names)
+                for name, plain_name, plain_names in session.execute(
+                    select(col(System.name), col(System.plain_name), col(System.plain_names)).where(
                         col(System.name).in_(names)
                     )
-                ).all()
-            )
-            status = _status(session, names, occurrence.start, min(now, occurrence.end))
+                )
+            }
+            status = status_between(session, names, occurrence.start, min(now, occurrence.end))
         return Shared(
             period={
                 "title": occurrence.title or period.title,
@@ -366,41 +378,13 @@ class Composer:
                 "level": occurrence.level,
             },
             occurrence={"start": occurrence.start, "end": occurrence.end},
-            systems=[{"name": name, "plain_name": plain.get(name, name)} for name in names],
+            systems=[
+                {
+                    "name": name,
+                    "plain_name": plain.get(name, (name, {}))[0],
+                    "plain_names": plain.get(name, (name, {}))[1],
+                }
+                for name in names
+            ],
             status=status,
         )
-
-
-def _status(session: Any, systems: list[str], since: datetime, until: datetime) -> dict[str, Any]:
-    """How the systems did between ``since`` and ``until``: checks, failures, problems and fixes."""
-    checks_run = checks_failed = 0
-    if systems and until > since:
-        counts = session.execute(
-            select(col(CheckResult.status), func.count())
-            .join(Check, col(Check.id) == col(CheckResult.check_id))
-            .join(System, col(System.id) == col(Check.system_id))
-            .where(col(System.name).in_(systems), col(CheckResult.at) >= since, col(CheckResult.at) < until)
-            .group_by(CheckResult.status)
-        ).all()  # fmt: skip
-        checks_run = sum(count for _status, count in counts)
-        checks_failed = sum(count for status, count in counts if status != "up")
-    problems = []
-    if systems:
-        incidents = session.execute(
-            select(Incident, col(System.plain_name))
-            .join(System, col(System.id) == col(Incident.system_id))
-            .where(col(System.name).in_(systems), col(Incident.opened_at) >= since, col(Incident.opened_at) < until)
-            .order_by(col(Incident.opened_at))
-        ).all()  # fmt: skip
-        for incident, plain_name in incidents:
-            fixed = incident.closed_at
-            minutes = round((fixed - incident.opened_at).total_seconds() / 60) if fixed else None
-            # The incident's own title is for IT ("sap-fi/web: HTTP 500"); readers get plain words.
-            what = f"{plain_name} was not working as it should"
-            problems.append({"system": plain_name, "what": what, "started": incident.opened_at,
-                             "fixed": fixed, "minutes_to_fix": minutes})  # fmt: skip
-    availability = (
-        100.0 if not checks_run else round(100 * (checks_run - checks_failed) / checks_run, 1)
-    )
-    return {"checks_run": checks_run, "checks_failed": checks_failed, "problems": problems,
-            "availability_percent": availability}  # fmt: skip

@@ -30,6 +30,7 @@ from sqlmodel import col
 from calendars import Level
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Incident, IncidentEvent, Occurrence, PeriodTarget, System
+from monitor.notices.wording import CARRY_ON, NOT_WORKING, WORKING_AGAIN, default_words
 from monitor.site import AudienceSpec
 from monitor.store.audiences import audience_specs
 from monitor.store.outbox import PENDING
@@ -105,9 +106,7 @@ def announce(
                     )
                 continue
             recipients.extend(_members(audience))
-        incident.public_line = (
-            incident.public_line or f"{_capitalised(plain_name)} is not working as it should."
-        )
+        incident.public_line = incident.public_line or default_words(NOT_WORKING, system=plain_name)
         incident.handler = incident.handler or (audiences[0].contact.name if audiences else "")
         incident.next_update_at = now + timedelta(minutes=response_minutes)
         incident.priority = priority(level, len({r.address for r in recipients}))
@@ -172,8 +171,8 @@ def resolve_recovered(engine: Engine, incident_id: int, *, now: datetime) -> int
         if found is None or found[0] is not None or not _told(session, incident_id):
             return 0
         plain_name = found[1]
-    return resolve(engine, incident_id, summary=f"{_capitalised(plain_name)} is working normally again.",
-                   what_you_can_do="You can carry on where you left off.", now=now)  # fmt: skip
+    return resolve(engine, incident_id, summary=default_words(WORKING_AGAIN, system=plain_name),
+                   what_you_can_do=default_words(CARRY_ON), now=now)  # fmt: skip
 
 
 def priority_of(engine: Engine, incident_id: int) -> str | None:
@@ -341,10 +340,6 @@ def _event(
     session.add(event)
     session.flush()
     return event
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # The same audiences and outbox rows for messages about an incident to IT (monitor.alerts.details).

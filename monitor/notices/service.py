@@ -35,6 +35,8 @@ from monitor.notices.incidents import (
     resolve_recovered,
 )
 from monitor.notices.sync import plan_and_sync
+from monitor.notices.wording import STILL_WORKING as STILL_WORKING_WORDS
+from monitor.notices.wording import default_words
 from monitor.paths import templates_dir
 from monitor.settings import Settings
 from monitor.site import Site
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 PLAN_EVERY_SECONDS = 600
 TICK_SECONDS = 15  # outbox gauges, and promised updates that came due
-STILL_WORKING = "We are still working on it. It is not fixed yet."
+STILL_WORKING = default_words(STILL_WORKING_WORDS)
 
 
 def tell_incident_change(

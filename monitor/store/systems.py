@@ -65,6 +65,7 @@ def save_system(
 ) -> System:
     """Write ``spec`` into ``system`` and make its checks exactly ``spec.checks``."""
     system.plain_name = spec.plain_name
+    system.plain_names = dict(spec.plain_names)
     system.owner_team = spec.owner_team
     system.description = spec.description
     system.policy = _policy_fields(spec)
