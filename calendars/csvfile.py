@@ -44,7 +44,11 @@ COLUMNS = (
 )
 REQUIRED = ("title", "start")
 ALIASES = {"summary": "title", "time_zone": "timezone", "zone": "timezone", "tz": "timezone",
-           "system": "systems", "audience": "audiences"}  # fmt: skip
+           "system": "systems", "audience": "audiences",
+           # A sheet from German Excel: "Titel;Beginn;Ende;Kategorie;Stufe;Systeme;...".
+           "titel": "title", "beginn": "start", "ende": "end", "kategorie": "category",
+           "stufe": "level", "systeme": "systems", "zielgruppen": "audiences",
+           "zielgruppe": "audiences", "zeitzone": "timezone", "beschreibung": "description"}  # fmt: skip
 ONE_OFF = "once"
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # a business calendar's dates, with room either side
 
@@ -116,11 +120,16 @@ def _delimiter(header: str) -> str:
     return max(counts, key=lambda delimiter: counts[delimiter])
 
 
+def column_name(cell: str) -> str:
+    """The column a header cell names: "Time zone" and "Zeitzone" are ``timezone``."""
+    name = re.sub(r"\s+", "_", cell.strip().strip('"').lower())
+    return ALIASES.get(name, name)
+
+
 def _header(cells: list[str], line: int) -> list[str]:
     names = []
     for cell in cells:
-        name = re.sub(r"\s+", "_", cell.strip().strip('"').lower())
-        name = ALIASES.get(name, name)
+        name = column_name(cell)
         if name not in COLUMNS:
             raise CalendarError(
                 f"unknown column {cell.strip()!r} (expected {', '.join(COLUMNS)})", line=line

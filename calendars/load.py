@@ -53,7 +53,9 @@ def detect_format(text: str, filename: str | None = None) -> str:
 
 def _looks_like_csv_header(text: str) -> bool:
     first = text.lstrip().splitlines()[0].lower() if text.strip() else ""
-    cells = {cell.strip().strip('"') for cell in re.split(r"[,;]", first)}
+    from calendars.csvfile import column_name
+
+    cells = {column_name(cell) for cell in re.split(r"[,;\t]", first)}
     return len(cells) > 1 and {"title", "start"} <= cells
 
 

@@ -45,6 +45,20 @@ def test_finance_sheet_with_every_column() -> None:
     ]
 
 
+def test_german_headers_from_a_german_finance_sheet() -> None:
+    parsed = parse(
+        "\ufeffTitel;Beginn;Ende;Kategorie;Stufe;Systeme;Zielgruppen;Zeitzone;Beschreibung\n"
+        "Monatsabschluss;26.11.2026;02.12.2026;month_end_close;high;sap-fi;finanz;;Abschluss\n"
+    )
+
+    (closing,) = parsed.periods
+    assert closing.title == "Monatsabschluss"
+    assert closing.classification.category == Category.MONTH_END_CLOSE
+    assert closing.classification.systems == ("sap-fi",)
+    assert closing.classification.audiences == ("finanz",)
+    assert spans(parsed) == [("2026-11-25T23:00", "2026-12-02T23:00")]
+
+
 def test_german_excel_sheet_with_semicolons_and_dotted_dates() -> None:
     parsed = parse(
         "Title;Start;End;Systems\n"
