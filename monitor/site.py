@@ -191,6 +191,11 @@ class Concerns(_Strict):
 
 class AudienceSpec(_Strict):
     name: str = Field(max_length=200)
+    label: Annotated[str, at_most(200)] = Field(
+        "",
+        description="What its members call the group, shown on public pages: the finance team. "
+        "Without one, those pages name no group.",
+    )
     timezone: str
     language: Language = Field("en", description="A language Babel knows: en, de, fr, de-CH ...")
     local_time: str = Field(

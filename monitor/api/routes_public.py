@@ -157,7 +157,12 @@ def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
         audience, address = _links(request).read_unsubscribe(token)
     except BadLink as error:
         return _bad_link(request, error)
-    return _page(request, "unsubscribe", audience=audience, address=address, done=False)
+    with session_scope(state_of(request).engine) as session:
+        spec = find_audience(session, audience)
+    # The public page shows the group's label, never its technical name ("ops-nz").
+    return _page(
+        request, "unsubscribe", label=spec.label if spec else "", address=address, done=False
+    )
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -179,5 +184,5 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
     if left:
         state.metrics.notice_subscriptions.labels("unsubscribed").inc()
         state.changed()
-    return _page(request, "unsubscribe", audience=audience, address=address, done=True,
+    return _page(request, "unsubscribe", label=spec.label if spec else "", address=address, done=True,
                  contact_name=spec.contact.name if spec else None)  # fmt: skip

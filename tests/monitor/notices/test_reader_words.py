@@ -7,6 +7,7 @@ import email
 import email.policy
 from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
 from sqlalchemy import Engine, select
@@ -25,6 +26,7 @@ from monitor.store.audiences import sync_site_audiences
 from monitor.store.outbox import DatabaseOutbox
 from monitor.store.systems import sync_site
 from notifiers.channels.file import FileChannel
+from notifiers.links import Links
 from notifiers.outbox import OutboxWorker
 from notifiers.render import NoticeRenderer
 from tests.conftest import NOW
@@ -147,3 +149,27 @@ async def test_plain_names_per_language_through_the_api(
     assert created.json()["plain_names"] == body["plain_names"]
     assert refused.status_code == 422
     assert "plain_names" in refused.json()["detail"] and "zz" in refused.json()["detail"]
+
+
+async def test_the_unsubscribe_page_names_the_group_in_plain_words(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings
+) -> None:
+    site = load_site("""
+audiences:
+  - {name: ops-nz, label: the operations team in Auckland, timezone: Pacific/Auckland,
+     contact: {name: Dana Weber, email: dana@example.com}}
+  - {name: fin-7, timezone: Europe/Berlin, contact: {name: Dana Weber, email: dana@example.com}}
+""")
+    with session_scope(engine) as session:
+        sync_site_audiences(session, site, now=NOW)
+    links = Links(settings.signing_key(), settings.public_url)
+
+    labelled = await client.get(urlparse(links.unsubscribe("ops-nz", "a@example.com")).path)
+    unlabelled = await client.get(urlparse(links.unsubscribe("fin-7", "a@example.com")).path)
+    done = await client.post(urlparse(links.unsubscribe("ops-nz", "a@example.com")).path)
+
+    assert "busy periods for the operations team in Auckland" in labelled.text
+    assert "busy periods at work" in unlabelled.text
+    assert "no more of these notices for the operations team in Auckland" in done.text
+    for page in (labelled, unlabelled, done):
+        assert "ops-nz" not in page.text and "fin-7" not in page.text
