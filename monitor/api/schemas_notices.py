@@ -31,6 +31,7 @@ class AudienceOut(BaseModel):
     """An audience as specified, with who manages it and how many members it has."""
 
     name: str
+    label: str
     timezone: str
     language: str
     local_time: str
