@@ -18,6 +18,17 @@ next claim, so it is not sent a second time when its lease runs out; a claim
 whose outcome could not be recorded goes back untried. Only a store away for
 longer than the lease can see a sent message claimed again.
 
+One message per person per moment: planned notices (heads-up, daily status,
+wrap-up) claimed together for the same recipient, channel and audience, due in
+the same minute, go out as one message naming each period, when the worker is
+given ``compose_together``. The message's dedupe key joins its parts' keys (so
+the same parts always make the same Message-ID), every part is marked sent with
+it, and a failure retries all parts at the same moment. A part withdrawn before
+the moment (its period cancelled) is simply not claimed, and the rest are
+rendered without it; a part the composer no longer wants is withdrawn. The
+composer may also answer that the parts go out one by one (an audience's own
+uploaded template for one of them, which the merged message would not use).
+
 Storage is the caller's: :class:`OutboxStore` is implemented on the database
 by the service.
 """
@@ -35,6 +46,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from notifiers.channels.base import Channel, DeliveryError
+from notifiers.kinds import PLANNED_KINDS
 from notifiers.message import Message
 from notifiers.pause import ChannelPauses
 
@@ -108,6 +120,30 @@ class StorageUnavailable(Exception):
 
 # Builds the message for a claim at send time (None: nothing to send any more).
 Compose = Callable[[Claim], Awaitable[Message | None]]
+# Builds one message for several claims due to one person at one moment, and says which
+# claims it covers (the others are no longer wanted); or None: compose each on its own.
+ComposeTogether = Callable[
+    [Sequence[Claim]], Awaitable[tuple[Message | None, Sequence[Claim]] | None]
+]
+
+
+def moment_of(claim: Claim) -> tuple[str, str, str, datetime] | None:
+    """Claims with the same moment go out as one message: a planned notice's recipient,
+    channel, audience and due minute; None for notices that always go alone."""
+    if claim.kind not in PLANNED_KINDS:
+        return None
+    minute = claim.first_due_at.replace(second=0, microsecond=0)
+    return (claim.channel, claim.audience, claim.recipient_address, minute)
+
+
+def by_moment(claims: Sequence[Claim]) -> list[list[Claim]]:
+    """The claims in groups that go out as one message each, in the order claimed."""
+    groups: dict[object, list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(moment_of(claim) or ("alone", claim.id), []).append(claim)
+    return list(groups.values())
+
+
 Observer = Callable[[Claim, str], None]  # (claim, "sent" | "failed" | "dead" | "withdrawn")
 Timer = Callable[[], float]  # seconds on a steady clock, for pauses (servers keep real time)
 
@@ -126,9 +162,11 @@ class OutboxWorker:
         observe: Observer = lambda claim, outcome: None,
         pauses: ChannelPauses | None = None,
         timer: Timer = time.monotonic,
+        compose_together: ComposeTogether | None = None,
     ) -> None:
         self.store = store
         self.compose = compose
+        self.compose_together = compose_together
         self.channels = channels
         self.policy = policy
         self.lease = lease
@@ -183,15 +221,66 @@ class OutboxWorker:
         at_once = asyncio.Semaphore(getattr(self.channels.get(name), "size", 1))
         untried: list[Claim] = []
 
-        async def deliver(claim: Claim) -> None:
+        async def deliver(group: list[Claim]) -> None:
             async with at_once:
                 if self.pauses.ends(name, self.timer()) is not None:
-                    untried.append(claim)  # its server is away: do not knock again now
+                    untried.extend(group)  # its server is away: do not knock again now
+                elif len(group) > 1 and self.compose_together is not None:
+                    await self._deliver_together(name, group)
                 else:
-                    await self._deliver(name, claim)
+                    for claim in group:
+                        await self._deliver(name, claim)
 
-        await asyncio.gather(*(deliver(claim) for claim in claims))
+        await asyncio.gather(*(deliver(group) for group in by_moment(claims)))
         await self._put_back(untried)
+
+    async def _deliver_together(self, name: str, claims: list[Claim]) -> None:
+        """Several notices due to one person at one moment, as one message."""
+        assert self.compose_together is not None
+        channel = self.channels.get(name)
+        try:
+            if channel is None:
+                raise DeliveryError(f"no channel {name!r} is configured", permanent=True)
+            together = await self.compose_together(claims)
+        except StorageUnavailable:
+            await self._put_back(claims)
+            return
+        except DeliveryError as error:
+            await self._fail_all(claims, error)
+            return
+        except Exception as exc:  # a broken template must not stall the outbox
+            log.exception("could not compose deliveries %s", [c.dedupe_key for c in claims])
+            broken = DeliveryError(f"could not compose the message: {exc}", permanent=True)
+            await self._fail_all(claims, broken)
+            return
+        if together is None:  # each part on its own
+            for claim in claims:
+                await self._deliver(name, claim)
+            return
+        message, parts = together
+        covered = {claim.id for claim in parts} if message is not None else set()
+        unwanted = [claim for claim in claims if claim.id not in covered]
+        for claim in unwanted:
+            try:
+                await asyncio.to_thread(
+                    self.store.withdrawn, claim.id, now=self.clock(), reason="no longer wanted"
+                )
+            except Exception:  # the store is away: composing again decides again
+                await self._put_back(claims)
+                return
+            self.observe(claim, "withdrawn")
+        if message is None or channel is None:
+            return
+        sending = [claim for claim in claims if claim.id in covered]
+        try:
+            await channel.send(message)
+        except DeliveryError as error:
+            await self._fail_all(sending, error)
+            return
+        self.pauses.reached(name)
+        await asyncio.gather(*(self._confirm(claim.id, message.subject) for claim in sending))
+        for claim in sending:
+            self.observe(claim, "sent")
 
     async def _put_back(self, claims: list[Claim]) -> None:
         if not claims:
@@ -286,21 +375,27 @@ class OutboxWorker:
         await done
 
     async def _fail(self, claim: Claim, error: DeliveryError) -> None:
+        await self._fail_all([claim], error)
+
+    async def _fail_all(self, claims: Sequence[Claim], error: DeliveryError) -> None:
+        """Claims that failed; the parts of one message are tried again together."""
         now = self.clock()
+        first = min(claims, key=lambda claim: claim.first_due_at)
         after = None
-        if error.unreachable:  # try this one again when the channel's pause ends
+        if error.unreachable:  # try these again when the channel's pause ends
             steady = self.timer()
-            pause_ends = self.pauses.unreachable(claim.channel, steady)
+            pause_ends = self.pauses.unreachable(first.channel, steady)
             after = timedelta(seconds=pause_ends - steady)
             log.warning(
-                "%s: %s; the channel waits %.1f s", claim.channel, error, pause_ends - steady
+                "%s: %s; the channel waits %.1f s", first.channel, error, pause_ends - steady
             )
-        retry_at = None if error.permanent else self.policy.retry_at(claim, now, after=after)
-        try:
-            await asyncio.to_thread(
-                self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
-            )
-        except Exception:  # the store is away: unrecorded, the attempt is tried again
-            await self._put_back([claim])
-            return
-        self.observe(claim, "failed" if retry_at else "dead")
+        retry_at = None if error.permanent else self.policy.retry_at(first, now, after=after)
+        for number, claim in enumerate(claims):
+            try:
+                await asyncio.to_thread(
+                    self.store.failed, claim.id, now=now, error=str(error), retry_at=retry_at
+                )
+            except Exception:  # the store is away: unrecorded, the attempts are tried again
+                await self._put_back(list(claims[number:]))
+                return
+            self.observe(claim, "failed" if retry_at else "dead")

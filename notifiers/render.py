@@ -51,6 +51,14 @@ The context (plain dicts, lists, strings and aware UTC datetimes):
 - ``links``: ``feedback_sorted``, ``feedback_problem``, ``feedback_rating``,
   ``unsubscribe``, ``report_problem``, ``status_page`` (empty when not offered)
 
+Several planned notices due to one reader at one moment go out as one message,
+rendered by :meth:`NoticeRenderer.render_merged` from the shipped ``<lang>/merged/``
+triplet (no overrides): its context has ``reader``, ``audience``, ``contact``, the
+shared ``links`` (``report_problem``, ``status_page``, ``unsubscribe``), and
+``notices``, a list of ``{kind, name, period, occurrence, systems, status, links}``:
+each part as its own notice would see it, ``name`` saying which period it is
+("month-end closing", or its title when two parts share a category).
+
 Filters (``date``, ``time``, ``until``, ``plain_list``, ...) are in :mod:`notifiers.filters`;
 the sandbox and its loader in :mod:`notifiers.environments`; validation of uploads
 in :mod:`notifiers.validation`, with the sample context of :mod:`notifiers.samples`.
@@ -96,6 +104,7 @@ __all__ = [
 ]
 
 _SAFE_SEGMENT = re.compile(r"^[a-z0-9_]+$")
+MERGED = "merged"  # the folder of the message that carries several planned notices
 
 # (audience, category, kind, lang); None means "any".
 OverrideKey = tuple[str | None, str | None, str, str]
@@ -145,6 +154,20 @@ class NoticeRenderer:
             return self.render_override(found, ctx)
         subject, text, html = (
             self._env.get_template(f"{found}/{FILES[part]}").render(ctx) for part in PARTS
+        )
+        return finished(subject, text, html)
+
+    def render_merged(self, context: Mapping[str, Any], *, lang: str) -> RenderedNotice:
+        """Several planned notices for one reader at one moment, as one message."""
+        language = template_language(lang)
+        if not (self._defaults_dir / language / MERGED / FILES["subject"]).is_file():
+            language = FALLBACK_LANGUAGE
+        ctx = dict(context)
+        if language != template_language(lang):
+            ctx[FORMAT_LANGUAGE] = language
+        subject, text, html = (
+            self._env.get_template(f"{language}/{MERGED}/{FILES[part]}").render(ctx)
+            for part in PARTS
         )
         return finished(subject, text, html)
 

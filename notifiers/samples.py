@@ -151,3 +151,35 @@ def sample_context(
         if "incident" in ctx:
             ctx["incident"]["what_you_can_do"] = ""
     return ctx
+
+
+def sample_merged_context(
+    language: str = "en", *, kinds: tuple[str, ...] = ("wrap_up", "heads_up")
+) -> dict[str, Any]:
+    """A message carrying several planned notices: by default November's closing just
+    ended and the payroll run comes next (see :meth:`NoticeRenderer.render_merged`)."""
+    lang = template_language(language)
+    labels = CATEGORY_LABELS.get(lang, CATEGORY_LABELS[FALLBACK_LANGUAGE])
+    notices = []
+    for number, kind in enumerate(kinds):
+        part = sample_context(kind, language=language)
+        if number % 2:  # every other part is the payroll run, a week later
+            part["period"].update(title="December payroll", category="payroll",
+                                  category_label=labels["payroll"])  # fmt: skip
+            part["occurrence"] = {
+                key: value + timedelta(days=7) if isinstance(value, datetime) else value
+                for key, value in part["occurrence"].items()
+            }
+        notices.append({
+            "kind": kind,
+            "name": part["period"]["category_label"],
+            **{key: part.get(key, {}) for key in ("period", "occurrence", "systems", "status")},
+            "links": {name: part["links"][name] for name in
+                      ("feedback_sorted", "feedback_problem", "feedback_rating")},
+        })  # fmt: skip
+    ctx = sample_context(language=language)
+    shared = {key: ctx[key] for key in ("reader", "audience", "contact")}
+    shared["links"] = {
+        name: ctx["links"][name] for name in ("report_problem", "status_page", "unsubscribe")
+    }
+    return {**shared, "notices": notices}

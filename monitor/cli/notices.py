@@ -175,19 +175,21 @@ async def _drain(config: Settings, engine: Engine, site: Site) -> int:
     from notifiers.render import NoticeRenderer
 
     channels = build_channels(config)
+    composer = Composer(
+        engine,
+        config,
+        NoticeRenderer(templates_dir() / "notices"),
+        clock=now,
+        subscribers=site.spec.subscribers,
+    )
     worker = OutboxWorker(
         DatabaseOutbox(engine),
-        Composer(
-            engine,
-            config,
-            NoticeRenderer(templates_dir() / "notices"),
-            clock=now,
-            subscribers=site.spec.subscribers,
-        ),
+        composer,
         channels,
         policy=RetryPolicy(max_age=timedelta(hours=config.outbox_max_age_hours)),
         lease=timedelta(seconds=config.outbox_lease_seconds),
         clock=now,
+        compose_together=composer.together,
     )
     try:
         return await worker.drain()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,7 @@ from monitor.db.models import (
 from monitor.jobs import WorkersBusy
 from monitor.notices.readings import name_in, status_between, status_in, work_behind
 from monitor.notices.report import REPORT, report_message
+from monitor.notices.together import compose_together
 from monitor.notices.wording import in_reader_words
 from monitor.settings import Settings
 from monitor.site import AudienceSpec, Subscribers
@@ -110,6 +111,10 @@ class Composer:
         except DBAPIError as exc:  # the database is away for a moment: not the message's fault
             raise StorageUnavailable(str(exc.orig or exc)) from exc
 
+    async def together(self, claims: Sequence[Claim]) -> tuple[Message | None, Sequence[Claim]]:
+        """Several planned notices due to one reader at one moment, as one message."""
+        return await asyncio.to_thread(compose_together, self, claims)
+
     def _warm(self, claim: Claim) -> bool:
         fresh = time.monotonic() - SHARED_FOR_SECONDS
         cached = (
@@ -131,10 +136,10 @@ class Composer:
         special = self._by_kind.get(claim.kind)
         if special is not None:
             return special(claim)
-        audience = self._audience(claim.audience)
-        if audience is None or claim.occurrence_id is None or self._unsubscribed(claim):
+        audience = self.audience(claim.audience)
+        if audience is None or claim.occurrence_id is None or self.unsubscribed(claim):
             return None
-        shared = self._shared_for(claim.kind, claim.occurrence_id)
+        shared = self.shared_for(claim.kind, claim.occurrence_id)
         if shared is None:  # the occurrence was deleted since planning
             return None
         unsubscribe = self.links.unsubscribe(audience.name, claim.recipient_address)
@@ -196,8 +201,8 @@ class Composer:
 
     def _incident(self, claim: Claim) -> Message | None:
         """An incident, an update or the resolution, for one reader."""
-        audience = self._audience(claim.audience)
-        if audience is None or claim.incident_id is None or self._unsubscribed(claim):
+        audience = self.audience(claim.audience)
+        if audience is None or claim.incident_id is None or self.unsubscribed(claim):
             return None
         with session_scope(self.engine) as session:
             found = session.execute(
@@ -282,7 +287,7 @@ class Composer:
                 select(col(Delivery.recipient_name)).where(col(Delivery.dedupe_key) == feedback.dedupe_key)
             ).scalar_one_or_none()  # fmt: skip
         shared = (
-            self._shared_for("alert", feedback.occurrence_id) if feedback.occurrence_id else None
+            self.shared_for("alert", feedback.occurrence_id) if feedback.occurrence_id else None
         )
         about = shared.period["title"] if shared else "a recent notice"
         who = f"{reader or feedback.recipient_address} <{feedback.recipient_address}>"
@@ -322,7 +327,7 @@ class Composer:
             report, claim.recipient_address, dedupe_key=claim.dedupe_key, written_at=self.clock()
         )
 
-    def _audience(self, name: str) -> AudienceSpec | None:
+    def audience(self, name: str) -> AudienceSpec | None:
         cached = self._audiences.get(name)
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
             with session_scope(self.engine) as session:
@@ -330,7 +335,7 @@ class Composer:
             self._audiences[name] = cached
         return cached[1]
 
-    def _unsubscribed(self, claim: Claim) -> bool:
+    def unsubscribed(self, claim: Claim) -> bool:
         """Whether the recipient left the audience; the audience's list is read once a minute."""
         cached = self._unsubscribes.get(claim.audience)
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
@@ -342,7 +347,7 @@ class Composer:
             self._unsubscribes[claim.audience] = cached
         return claim.recipient_address in cached[1]
 
-    def _shared_for(self, kind: str, occurrence_id: int) -> Shared | None:
+    def shared_for(self, kind: str, occurrence_id: int) -> Shared | None:
         key = (kind, occurrence_id)
         cached = self._shared.get(key)
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:

@@ -111,6 +111,7 @@ class NoticeService:
             lease=timedelta(seconds=settings.outbox_lease_seconds),
             clock=clock,
             observe=self._count,
+            compose_together=self.composer.together,
         )
         self.leading = True  # planning and promise keeping run on the leader only
         self._stop = asyncio.Event()

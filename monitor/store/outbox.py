@@ -4,18 +4,25 @@ Claiming is one statement: an UPDATE of the due rows picked by a sub-select.
 On PostgreSQL the sub-select locks with ``FOR UPDATE SKIP LOCKED``, so replicas
 draining the same outbox never take the same row; SQLite has one writer at a
 time, which gives the same guarantee.
+
+A batch takes along the other due planned notices of the recipients it holds
+(:meth:`DatabaseOutbox.claim`), so notices due to one person at one moment are
+claimed together and go out as one message, however the batch falls.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import Engine, Table, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Delivery
+from notifiers.kinds import PLANNED_KINDS
 from notifiers.outbox import Claim
 
 # The table itself, for updates of many rows by their own conditions (not by primary key).
@@ -39,8 +46,39 @@ class DatabaseOutbox:
         )
         if skip:  # channels paused while their server is away
             due = and_(due, col(Delivery.channel).not_in(list(skip)))
+        with session_scope(self.engine) as session:
+            rows = list(self._claim_rows(session, due, now=now, limit=limit, lease=lease))
+            people = {
+                (row.channel, row.recipient_address) for row in rows if row.kind in PLANNED_KINDS
+            }
+            if people:  # their other notices due now, which the limit may have left behind
+                along = and_(
+                    col(Delivery.status) == PENDING,
+                    col(Delivery.due_at) <= now,
+                    col(Delivery.kind).in_(PLANNED_KINDS),
+                    tuple_(col(Delivery.channel), col(Delivery.recipient_address)).in_(
+                        sorted(people)
+                    ),
+                )
+                rows += self._claim_rows(session, along, now=now, limit=None, lease=lease)
+            claims = [
+                Claim(row.id or 0, row.dedupe_key, row.kind, row.channel, row.audience, row.recipient_name,
+                      row.recipient_address, row.occurrence_id, row.incident_id, row.attempts, row.first_due_at)
+                for row in rows
+            ]  # fmt: skip
+        return sorted(claims, key=lambda claim: claim.id)
+
+    @staticmethod
+    def _claim_rows(
+        session: Any,
+        which: ColumnElement[bool],
+        *,
+        now: datetime,
+        limit: int | None,
+        lease: timedelta,
+    ) -> Sequence[Delivery]:
         chosen = (
-            select(col(Delivery.id)).where(due).order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
+            select(col(Delivery.id)).where(which).order_by(col(Delivery.due_at), col(Delivery.id)).limit(limit)
             .with_for_update(skip_locked=True)
         )  # fmt: skip
         claim = (
@@ -54,14 +92,7 @@ class DatabaseOutbox:
             )
             .returning(Delivery)
         )
-        with session_scope(self.engine) as session:
-            rows = session.execute(claim).scalars().all()
-            claims = [
-                Claim(row.id or 0, row.dedupe_key, row.kind, row.channel, row.audience, row.recipient_name,
-                      row.recipient_address, row.occurrence_id, row.incident_id, row.attempts, row.first_due_at)
-                for row in rows
-            ]  # fmt: skip
-        return sorted(claims, key=lambda claim: claim.id)
+        return session.execute(claim).scalars().all()  # type: ignore[no-any-return]
 
     def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
         rows = [

@@ -432,7 +432,7 @@ def test_a_branch_only_taken_with_empty_links_is_tried_too() -> None:
 
 def test_every_html_default_extends_the_one_layout_and_repeats_no_frame() -> None:
     defaults = sorted(DEFAULTS.glob("*/*/html.html"))
-    assert len(defaults) == len(LANGUAGES) * len(KINDS)
+    assert len(defaults) == len(LANGUAGES) * (len(KINDS) + 1)  # and the merged message
     for path in defaults:
         source = path.read_text()
         assert source.startswith('{% extends "layout.html" %}'), path

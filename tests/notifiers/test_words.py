@@ -14,6 +14,7 @@ from monitor.paths import templates_dir
 from notifiers.filters import FILTERS
 from notifiers.linter import lint_message
 from notifiers.render import KINDS, NoticeRenderer, sample_context
+from notifiers.samples import sample_merged_context
 
 LANGUAGES = ("en", "de")
 LONG_TITLE = {
@@ -153,3 +154,25 @@ def test_shorten_cuts_at_a_word_with_an_ellipsis(words: str, width: int, expecte
 
     assert shortened == expected
     assert len(shortened) <= width
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [("wrap_up", "heads_up"), ("heads_up", "heads_up"), ("daily_status", "heads_up"),
+     ("wrap_up", "wrap_up"), ("heads_up", "daily_status", "wrap_up")],
+    ids="+".join,
+)  # fmt: skip
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_merged_message_names_each_period_and_passes_the_linter(
+    renderer: NoticeRenderer, lang: str, kinds: tuple[str, ...]
+) -> None:
+    ctx = sample_merged_context(lang, kinds=kinds)
+    notice = renderer.render_merged(ctx, lang=lang)
+
+    assert len(notice.subject) <= 78, notice.subject
+    for part in ctx["notices"]:
+        assert part["name"] in notice.subject.lower() or part["name"] in notice.subject
+        assert part["name"] in notice.text.lower() or part["name"] in notice.text
+    text = lint_message(notice.subject, notice.text, contact_name="Dana Weber")
+    html = lint_message(None, notice.html, contact_name="Dana Weber", html=True)
+    assert text == [] and html == [], (notice.subject, notice.text, text, html)
