@@ -26,7 +26,9 @@ from monitor.site import Site, load_site
 from monitor.store.audiences import sync_site_audiences
 from monitor.store.outbox import DatabaseOutbox
 from monitor.store.systems import sync_site
+from notifiers.channels.base import DeliveryError
 from notifiers.channels.file import FileChannel
+from notifiers.message import Message
 from notifiers.mime import dedupe_digest
 from notifiers.outbox import OutboxWorker
 from notifiers.render import NoticeRenderer
@@ -148,3 +150,47 @@ async def test_a_part_withdrawn_before_the_moment_leaves_the_other_alone(
     assert sorted(status for _, status, _ in heads_ups(engine)) == [
         "sent", "sent", "withdrawn", "withdrawn"
     ]  # fmt: skip
+
+
+class Unreachable:
+    """A mail server that does not answer: a temporary failure."""
+
+    name = "email"
+
+    def __init__(self) -> None:
+        self.tried: list[str] = []
+
+    async def send(self, message: Message) -> None:
+        self.tried.append(message.dedupe_key)
+        raise DeliveryError("the server did not answer")
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_the_parts_of_one_message_fail_and_are_tried_again_together(
+    engine: Engine, settings: Settings
+) -> None:
+    with session_scope(engine) as session:
+        sync_site(session, SITE, now=NOW)
+        sync_site_audiences(session, SITE, now=NOW)
+    plan(engine, settings, CLOSE, PAYROLL)
+    composer = Composer(
+        engine, settings, NoticeRenderer(templates_dir() / "notices"), clock=lambda: NOW
+    )
+    server = Unreachable()
+    worker = OutboxWorker(DatabaseOutbox(engine), composer, {"email": server}, clock=lambda: NOW,
+                          compose_together=composer.together)  # fmt: skip
+
+    await worker.run_once()
+
+    assert len(server.tried) == 2  # one message for each reader, not one per notice
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Delivery.recipient_address, Delivery.status, Delivery.due_at, Delivery.last_error)
+            .where(Delivery.kind == "heads_up")
+        ).all()  # fmt: skip
+    for address in ("anna@example.com", "ben@example.com"):
+        mine = {(status, due, error) for who, status, due, error in rows if who == address}
+        (only,) = mine  # both parts: pending again, at the same moment, for the same reason
+        assert only[0] == "pending" and only[1] > NOW and "did not answer" in only[2]
