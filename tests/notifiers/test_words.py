@@ -123,11 +123,10 @@ def test_the_incident_names_the_work_it_holds_up(renderer: NoticeRenderer) -> No
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_the_two_answers_of_a_resolved_notice_are_buttons(
-    renderer: NoticeRenderer, lang: str
-) -> None:
-    ctx = context("resolved", lang, systems=1, during=True)
-    notice = renderer.render("resolved", ctx, lang=lang)
+@pytest.mark.parametrize("kind", ["resolved", "wrap_up"])
+def test_the_two_answers_are_buttons(renderer: NoticeRenderer, kind: str, lang: str) -> None:
+    ctx = context(kind, lang, systems=1, during=True)
+    notice = renderer.render(kind, ctx, lang=lang)
 
     for answer in ("feedback_sorted", "feedback_problem"):
         link = ctx["links"][answer]
