@@ -32,13 +32,29 @@ DEMO_CALENDAR = "demo-finance-calendar"
 DEMO_TOKEN = "demo"
 
 SYSTEMS = (
-    System(name="sap-fi", plain_name="the finance and invoicing system", owner_team="ERP"),
-    System(name="payroll", plain_name="the payroll system", owner_team="HR IT"),
-    System(name="wms", plain_name="the warehouse system", owner_team="Logistics IT"),
+    System(
+        name="sap-fi",
+        plain_name="the finance and invoicing system",
+        owner_team="ERP",
+        plain_names={"de": "das Finanz- und Rechnungssystem"},
+    ),
+    System(
+        name="payroll",
+        plain_name="the payroll system",
+        owner_team="HR IT",
+        plain_names={"de": "das Lohnsystem"},
+    ),
+    System(
+        name="wms",
+        plain_name="the warehouse system",
+        owner_team="Logistics IT",
+        plain_names={"de": "das Lagersystem"},
+    ),
 )
 
 FINANCE = AudienceSpec(
     name="finance",
+    label="the finance team",
     timezone="Europe/Berlin",
     language="en",
     contact=Contact(name="Dana Weber", email="dana.weber@example.com", phone="+49 89 1234 567"),

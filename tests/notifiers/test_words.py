@@ -6,6 +6,7 @@ for several, before and during its period, and what comes out passes the tone li
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -30,23 +31,29 @@ def renderer() -> NoticeRenderer:
     return NoticeRenderer(templates_dir() / "notices")
 
 
-def context(kind: str, lang: str, *, systems: int, during: bool) -> dict[str, Any]:
+def context(
+    kind: str, lang: str, *, systems: int, during: bool, one_day: bool = False
+) -> dict[str, Any]:
     ctx = sample_context(kind, language=lang)
     ctx["systems"] = ctx["systems"][:systems]
     ctx["occurrence"]["started"] = during
+    if one_day:  # Friday, 27 November only, in Berlin
+        ctx["occurrence"]["end"] = ctx["occurrence"]["start"] + timedelta(days=1)
     if "incident" in ctx:
         ctx["incident"]["title"] = ctx["incident"]["what_happened"] = LONG_TITLE[lang]
     return ctx
 
 
+@pytest.mark.parametrize("one_day", [False, True], ids=["days", "one-day"])
 @pytest.mark.parametrize("during", [False, True], ids=["before", "during"])
 @pytest.mark.parametrize("systems", [1, 3], ids=["one-system", "several"])
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("kind", KINDS)
 def test_every_default_passes_the_linter(
-    renderer: NoticeRenderer, kind: str, lang: str, systems: int, during: bool
+    renderer: NoticeRenderer, kind: str, lang: str, systems: int, during: bool, one_day: bool
 ) -> None:
-    notice = renderer.render(kind, context(kind, lang, systems=systems, during=during), lang=lang)
+    ctx = context(kind, lang, systems=systems, during=during, one_day=one_day)
+    notice = renderer.render(kind, ctx, lang=lang)
 
     assert len(notice.subject) <= 78, notice.subject
     assert ".:" not in notice.subject and ".;" not in notice.subject, notice.subject
@@ -175,3 +182,22 @@ def test_a_merged_message_names_each_period_and_passes_the_linter(
     text = lint_message(notice.subject, notice.text, contact_name="Dana Weber")
     html = lint_message(None, notice.html, contact_name="Dana Weber", html=True)
     assert text == [] and html == [], (notice.subject, notice.text, text, html)
+
+
+@pytest.mark.parametrize(
+    ("lang", "during", "expected"),
+    [
+        ("en", False, "Month-end closing is on Friday, 27 November. We know it is a busy day"),
+        ("en", True, "Month-end closing is today, Friday, 27 November."),
+        ("de", False, "am Freitag, 27. November, ist bei Ihnen Monatsabschluss."),
+        ("de", True, "heute, Freitag, 27. November, ist bei Ihnen Monatsabschluss."),
+    ],
+)
+def test_a_one_day_period_is_one_day_not_from_and_until_the_same_day(
+    renderer: NoticeRenderer, lang: str, during: bool, expected: str
+) -> None:
+    ctx = context("heads_up", lang, systems=1, during=during, one_day=True)
+    notice = renderer.render("heads_up", ctx, lang=lang)
+
+    assert expected in notice.text
+    assert "until Friday" not in notice.text and "bis Freitag" not in notice.text
