@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import httpx
 from sqlalchemy import Engine, select
+from sqlmodel import col
 
 from calendars import Level
 from monitor.db.engine import session_scope
@@ -77,7 +78,9 @@ async def deliver(
 
 
 def text_of(message: email.message.EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 async def test_a_heads_up_sent_during_the_period_speaks_german_names_in_the_present(
@@ -102,8 +105,10 @@ async def test_an_incident_for_german_readers_is_told_in_german_naming_the_work(
 ) -> None:
     prepare(engine, settings, starts_in=-timedelta(days=1))
     with session_scope(engine) as session:
-        system_id = session.execute(select(System.id).where(System.name == "sap-fi")).scalar_one()
-        occurrence_id = session.execute(select(Occurrence.id)).scalar_one()
+        system_id = session.execute(
+            select(col(System.id)).where(col(System.name) == "sap-fi")
+        ).scalar_one()
+        occurrence_id = session.execute(select(col(Occurrence.id))).scalar_one()
         incident = Incident(system_id=system_id, status="open", level=int(Level.HIGH),
                             title="sap-fi/web: HTTP 500", opened_at=NOW)  # fmt: skip
         session.add(incident)
