@@ -157,6 +157,15 @@ class NoticeRenderer:
         )
         return finished(subject, text, html)
 
+    def has_override(
+        self, kind: str, *, lang: str, category: str | None = None, audience: str | None = None
+    ) -> bool:
+        """Whether an uploaded template, not a shipped one, renders ``kind`` for this reader."""
+        if not self._overrides:
+            return False
+        found, _language = self._find(kind, template_language(lang), category, audience)
+        return isinstance(found, TemplateSet)
+
     def render_merged(self, context: Mapping[str, Any], *, lang: str) -> RenderedNotice:
         """Several planned notices for one reader at one moment, as one message."""
         language = template_language(lang)

@@ -111,7 +111,9 @@ class Composer:
         except DBAPIError as exc:  # the database is away for a moment: not the message's fault
             raise StorageUnavailable(str(exc.orig or exc)) from exc
 
-    async def together(self, claims: Sequence[Claim]) -> tuple[Message | None, Sequence[Claim]]:
+    async def together(
+        self, claims: Sequence[Claim]
+    ) -> tuple[Message | None, Sequence[Claim]] | None:
         """Several planned notices due to one reader at one moment, as one message."""
         return await asyncio.to_thread(compose_together, self, claims)
 

@@ -5,7 +5,9 @@ The outbox hands over the claims of one moment (see :mod:`notifiers.outbox`). Pa
 whose occurrence is gone are left out (the outbox withdraws them) and the rest are
 rendered without them; a single part left goes out as its own notice, with its own
 dedupe key. Two or more go out as one message whose dedupe key joins theirs, so the
-same parts always make the same message (and the same Message-ID).
+same parts always make the same message (and the same Message-ID). The merged message
+uses shipped templates only: when an uploaded template would render one of the parts,
+the parts go out one by one, each in the words its audience chose.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ SHARED_LINKS = ("report_problem", "status_page", "unsubscribe")
 
 def compose_together(
     composer: Composer, claims: Sequence[Claim]
-) -> tuple[Message | None, list[Claim]]:
-    """The message for the claims of one moment, and the claims it covers."""
+) -> tuple[Message | None, list[Claim]] | None:
+    """The message for the claims of one moment and the claims it covers; None when
+    they go out one by one."""
     first = claims[0]
     audience = composer.audience(first.audience)
     if audience is None or composer.unsubscribed(first):
@@ -41,6 +44,12 @@ def compose_together(
             parts.append((claim, shared))
     if len(parts) <= 1:
         return (composer.compose(parts[0][0]), [parts[0][0]]) if parts else (None, [])
+    if any(
+        composer.renderer.has_override(claim.kind, lang=audience.language,
+                                       category=shared.period["category"], audience=audience.name)
+        for claim, shared in parts
+    ):  # fmt: skip
+        return None
     unsubscribe = composer.links.unsubscribe(audience.name, first.recipient_address)
     contexts = [composer.context(claim, audience, shared, unsubscribe) for claim, shared in parts]
     context = {key: contexts[0][key] for key in ("reader", "audience", "contact")}

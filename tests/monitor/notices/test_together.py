@@ -32,7 +32,7 @@ from notifiers.channels.file import FileChannel
 from notifiers.message import Message
 from notifiers.mime import dedupe_digest
 from notifiers.outbox import OutboxWorker
-from notifiers.render import NoticeRenderer
+from notifiers.render import NoticeRenderer, TemplateSet
 from tests.conftest import NOW
 from tests.monitor.samples import event, ics
 
@@ -202,3 +202,28 @@ async def test_the_parts_of_one_message_fail_and_are_tried_again_together(
         mine = {(status, due, error) for who, status, due, error in rows if who == address}
         (only,) = mine  # both parts: pending again, at the same moment, for the same reason
         assert only[0] == "pending" and only[1] > NOW and "did not answer" in only[2]
+
+
+async def test_an_audiences_own_template_keeps_its_notices_apart(
+    engine: Engine, settings: Settings
+) -> None:
+    with session_scope(engine) as session:
+        sync_site(session, SITE, now=NOW)
+        sync_site_audiences(session, SITE, now=NOW)
+    plan(engine, settings, CLOSE, PAYROLL)
+    own = TemplateSet(
+        subject="Coming up: {{ period.category_label }}",
+        text="{{ period.category_label|capfirst }} starts soon.\n{{ contact.name }}",
+        html="<p>{{ period.category_label|capfirst }} starts soon.</p>",
+    )
+    renderer = NoticeRenderer(
+        templates_dir() / "notices", {("finance", None, "heads_up", "en"): own}
+    )
+    composer = Composer(engine, settings, renderer, clock=lambda: NOW)
+    worker = OutboxWorker(DatabaseOutbox(engine), composer, {"email": FileChannel(outbox(settings))},
+                          clock=lambda: NOW, compose_together=composer.together)  # fmt: skip
+
+    await worker.drain()
+
+    subjects = sorted(message["Subject"] for message in received(settings, "anna@example.com"))
+    assert subjects == ["Coming up: month-end closing", "Coming up: the payroll run"]
