@@ -115,7 +115,12 @@ class Composer:
         self, claims: Sequence[Claim]
     ) -> tuple[Message | None, Sequence[Claim]] | None:
         """Several planned notices due to one reader at one moment, as one message."""
-        return await asyncio.to_thread(compose_together, self, claims)
+        try:
+            return await asyncio.to_thread(compose_together, self, claims)
+        except WorkersBusy as exc:
+            raise DeliveryError(f"no worker was free to render the template ({exc})") from None
+        except DBAPIError as exc:  # the database is away for a moment: not the message's fault
+            raise StorageUnavailable(str(exc.orig or exc)) from exc
 
     def _warm(self, claim: Claim) -> bool:
         fresh = time.monotonic() - SHARED_FOR_SECONDS
