@@ -36,9 +36,10 @@ def context(
 ) -> dict[str, Any]:
     ctx = sample_context(kind, language=lang)
     ctx["systems"] = ctx["systems"][:systems]
-    ctx["occurrence"]["started"] = during
-    if one_day:  # Friday, 27 November only, in Berlin
-        ctx["occurrence"]["end"] = ctx["occurrence"]["start"] + timedelta(days=1)
+    if "occurrence" in ctx:  # not in the confirmation a subscriber is asked for
+        ctx["occurrence"]["started"] = during
+        if one_day:  # Friday, 27 November only, in Berlin
+            ctx["occurrence"]["end"] = ctx["occurrence"]["start"] + timedelta(days=1)
     if "incident" in ctx:
         ctx["incident"]["title"] = ctx["incident"]["what_happened"] = LONG_TITLE[lang]
     return ctx
