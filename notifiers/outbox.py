@@ -46,8 +46,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from notifiers.channels.base import Channel, DeliveryError
-from notifiers.kinds import PLANNED_KINDS
 from notifiers.message import Message
+from notifiers.moments import by_moment
 from notifiers.pause import ChannelPauses
 
 log = logging.getLogger(__name__)
@@ -125,23 +125,6 @@ Compose = Callable[[Claim], Awaitable[Message | None]]
 ComposeTogether = Callable[
     [Sequence[Claim]], Awaitable[tuple[Message | None, Sequence[Claim]] | None]
 ]
-
-
-def moment_of(claim: Claim) -> tuple[str, str, str, datetime] | None:
-    """Claims with the same moment go out as one message: a planned notice's recipient,
-    channel, audience and due minute; None for notices that always go alone."""
-    if claim.kind not in PLANNED_KINDS:
-        return None
-    minute = claim.first_due_at.replace(second=0, microsecond=0)
-    return (claim.channel, claim.audience, claim.recipient_address, minute)
-
-
-def by_moment(claims: Sequence[Claim]) -> list[list[Claim]]:
-    """The claims in groups that go out as one message each, in the order claimed."""
-    groups: dict[object, list[Claim]] = {}
-    for claim in claims:
-        groups.setdefault(moment_of(claim) or ("alone", claim.id), []).append(claim)
-    return list(groups.values())
 
 
 Observer = Callable[[Claim, str], None]  # (claim, "sent" | "failed" | "dead" | "withdrawn")
