@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
-from monitor.db.models import Audience, Subscriber
+from monitor.db.models import Audience, Subscriber, System
 from monitor.site import AudienceSpec, Concerns, Member, Site
 from monitor.store.audiences import save_audience
 
@@ -64,8 +64,13 @@ def rebuild_audience(
         if row is not None:
             session.execute(delete(Audience).where(col(Audience.id) == row.id))
         return
+    plain_name = session.execute(
+        select(col(System.plain_name)).where(col(System.name) == system)
+    ).scalar_one_or_none()  # fmt: skip
     spec = AudienceSpec(
         name=name,
+        # Public pages name the group in plain words, never by its slug.
+        label=f"people who follow {plain_name or system}"[:200],
         timezone=site.default_timezone,  # as on the status page they asked on
         language=language,
         incidents_at_normal="members",

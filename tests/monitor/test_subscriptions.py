@@ -351,8 +351,11 @@ async def test_unsubscribing_leaves_the_audience_and_asking_again_comes_back(
     leave = Links(settings.signing_key(), settings.public_url).unsubscribe(
         "subscribers.de.sap-fi", "anna@example.com"
     )
+    page = await client.get(leave.removeprefix(settings.public_url))
     response = await client.post(leave.removeprefix(settings.public_url))  # one click
 
+    assert "busy periods for people who follow the invoicing system" in page.text
+    assert "subscribers.de" not in page.text  # the group in plain words, never its slug
     assert response.status_code == 200
     assert subscriber_audiences(engine) == {}  # its last member left
     assert count(engine, Subscriber) == 0
