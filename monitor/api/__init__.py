@@ -17,6 +17,7 @@ from monitor.api import (
     routes_health,
     routes_incidents,
     routes_intensity,
+    routes_period_reports,
     routes_periods,
     routes_previews,
     routes_prometheus,
@@ -42,6 +43,7 @@ from monitor.api.pages import (
     manage_audiences,
     manage_systems,
     notice_preview,
+    period_report,
     signin,
     subscribe,
     subscribe_confirm,
@@ -84,6 +86,7 @@ ROUTERS = tuple(
         routes_previews,
         routes_deliveries,
         routes_incidents,
+        routes_period_reports,
         routes_tokens,
         routes_health,
         routes_public,
@@ -103,6 +106,7 @@ ROUTERS = tuple(
         live,
         subscribe,
         subscribe_confirm,
+        period_report,
     )
 )
 

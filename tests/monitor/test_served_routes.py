@@ -78,6 +78,9 @@ COVERED_BY = {
     ("GET", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
     ("POST", "/api/v1/subscriptions/{name}/refresh"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
     ("DELETE", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("GET", "/api/v1/reports/{occurrence_id}"): "test_the_report_of_a_period_in_json_csv_and_pdf",
+    ("GET", "/api/v1/reports/{occurrence_id}/report.csv"): "test_the_report_of_a_period_in_json_csv_and_pdf",
+    ("GET", "/api/v1/reports/{occurrence_id}/report.pdf"): "test_the_report_of_a_period_in_json_csv_and_pdf",
 }  # fmt: skip
 
 
@@ -354,6 +357,27 @@ def test_a_failing_check_opens_an_incident_that_people_update_and_resolve(api: A
         assert unknown.status_code == 404
     finally:
         api.call("DELETE", "/api/v1/systems/{name}", path={"name": "served-broken"})
+
+
+def test_the_report_of_a_period_in_json_csv_and_pdf(api: Api) -> None:
+    today = _today()
+    sheet = _csv("Served closing", today - timedelta(days=1), today + timedelta(days=1),
+                 category="month_end_close", systems="served-ledger")  # fmt: skip
+    assert _upload(api, "served-report", sheet).status_code == 201
+    (occurrence,) = api.call("GET", "/api/v1/occurrences", params={"calendar": "served-report"}).json()
+    route = {"occurrence_id": occurrence["id"]}
+
+    report = api.call("GET", "/api/v1/reports/{occurrence_id}", path=route)
+    sheet_answer = api.call("GET", "/api/v1/reports/{occurrence_id}/report.csv", path=route)
+    pdf = api.call("GET", "/api/v1/reports/{occurrence_id}/report.pdf", path=route)
+    missing = api.call("GET", "/api/v1/reports/{occurrence_id}", path={"occurrence_id": 2**31 - 1})
+
+    assert report.status_code == 200, report.text
+    assert report.json()["finished"] is False and report.json()["systems"][0]["name"] == "served-ledger"
+    assert sheet_answer.text.splitlines()[1].startswith("served-ledger,")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert missing.status_code == 404
+    api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-report"})
 
 
 def test_a_revoked_token_stops_working_at_once(api: Api) -> None:

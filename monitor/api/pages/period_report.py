@@ -1,0 +1,80 @@
+"""The critical-period report as a page, for anyone signed in, with its CSV and PDF.
+
+The same figures as ``GET /api/v1/reports/{occurrence}``; the downloads here use
+the page session rather than a bearer token.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from monitor.api.pages.plumbing import gate, message_page, page_zone, render_page
+from monitor.api.state import state_of
+from monitor.report.export import change, counted, duration, ms, percent, to_csv, worst_first
+from monitor.report.figures import PeriodReport
+from monitor.report.service import charts_of, load_report, pdf_of
+from monitor.roles import Role
+
+router = APIRouter(include_in_schema=False)
+
+
+def _load(request: Request, occurrence_id: str) -> PeriodReport | None:
+    if (
+        not occurrence_id.isascii()
+        or not occurrence_id.isdigit()
+        or not 0 < int(occurrence_id) < 2**31
+    ):
+        return None
+    state = state_of(request)
+    return load_report(state.engine, int(occurrence_id), now=state.clock())
+
+
+def _missing(request: Request, who: object, occurrence_id: str) -> HTMLResponse:
+    return message_page(request, who, 404, "No such period",  # type: ignore[arg-type]
+                        f"closewatch has no occurrence {occurrence_id[:20]!r} to report on.")  # fmt: skip
+
+
+@router.get("/reports/{occurrence_id}", response_class=HTMLResponse)
+def report_page(request: Request, occurrence_id: str) -> Response:
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    report = _load(request, occurrence_id)
+    if report is None:
+        return _missing(request, who, occurrence_id)
+    systems = worst_first(report.systems)
+    return render_page(
+        request, "period_report", who, report=report, systems=systems,
+        charts=charts_of(report, systems, page_zone(request)), percent=percent, ms=ms, change=change,
+        duration=duration, counted=counted,
+    )  # fmt: skip
+
+
+@router.get("/reports/{occurrence_id}/report.csv")
+def report_csv(request: Request, occurrence_id: str) -> Response:
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    report = _load(request, occurrence_id)
+    if report is None:
+        return _missing(request, who, occurrence_id)
+    disposition = f'attachment; filename="closewatch-report-{report.occurrence_id}.csv"'
+    return Response(to_csv(report), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})  # fmt: skip
+
+
+@router.get("/reports/{occurrence_id}/report.pdf")
+async def report_pdf(request: Request, occurrence_id: str) -> Response:
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    report = await run_in_threadpool(_load, request, occurrence_id)
+    if report is None:
+        return _missing(request, who, occurrence_id)
+    state = state_of(request)
+    pdf = await run_in_threadpool(pdf_of, state.pages, report, page_zone(request))
+    disposition = f'inline; filename="closewatch-report-{report.occurrence_id}.pdf"'
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})  # fmt: skip
