@@ -364,7 +364,9 @@ def test_the_report_of_a_period_in_json_csv_and_pdf(api: Api) -> None:
     sheet = _csv("Served closing", today - timedelta(days=1), today + timedelta(days=1),
                  category="month_end_close", systems="served-ledger")  # fmt: skip
     assert _upload(api, "served-report", sheet).status_code == 201
-    (occurrence,) = api.call("GET", "/api/v1/occurrences", params={"calendar": "served-report"}).json()
+    (occurrence,) = api.call(
+        "GET", "/api/v1/occurrences", params={"calendar": "served-report"}
+    ).json()
     route = {"occurrence_id": occurrence["id"]}
 
     report = api.call("GET", "/api/v1/reports/{occurrence_id}", path=route)
@@ -373,7 +375,10 @@ def test_the_report_of_a_period_in_json_csv_and_pdf(api: Api) -> None:
     missing = api.call("GET", "/api/v1/reports/{occurrence_id}", path={"occurrence_id": 2**31 - 1})
 
     assert report.status_code == 200, report.text
-    assert report.json()["finished"] is False and report.json()["systems"][0]["name"] == "served-ledger"
+    assert (
+        report.json()["finished"] is False
+        and report.json()["systems"][0]["name"] == "served-ledger"
+    )
     assert sheet_answer.text.splitlines()[1].startswith("served-ledger,")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert missing.status_code == 404
