@@ -14,6 +14,15 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent along: an email carries it as a part of a ``multipart/mixed`` message."""
+
+    filename: str  # ASCII, no quotes: closewatch names its own files
+    content_type: str  # "application/pdf", "text/calendar; method=PUBLISH"
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     dedupe_key: str
     kind: str  # heads_up, daily_status, wrap_up, incident, update, resolved
@@ -26,3 +35,4 @@ class Message:
     sender_name: str | None = None  # shown as "Dana Weber (IT)" in the From header
     reply_to: str | None = None  # the IT contact: answers reach a person
     unsubscribe_url: str | None = None  # List-Unsubscribe, with one-click POST
+    attachments: tuple[Attachment, ...] = ()  # email only; chat gets the text alone

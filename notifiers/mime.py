@@ -13,6 +13,7 @@ control characters, as it is ours (rendered from a template).
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import hashlib
@@ -23,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
 from notifiers.channels.base import DeliveryError
-from notifiers.message import Message
+from notifiers.message import Attachment, Message
 
 # Headers and parts are quoted-printable so no server needs 8BITMIME.
 CRLF = "\r\n"
@@ -76,15 +77,36 @@ def email_bytes(
     head = "".join(f"{name}: {value}{CRLF}" for name, value in headers if value)
     text = message.text if message.text.endswith("\n") else message.text + "\n"
     if message.html is None:
-        return (head + _part("text/plain", text)).encode("ascii")
-    boundary = f"=_closewatch_{dedupe_digest(message.dedupe_key)}"
-    body = (
-        f'Content-Type: multipart/alternative; boundary="{boundary}"{CRLF}{CRLF}'
-        f"--{boundary}{CRLF}{_part('text/plain', text)}{CRLF}"
-        f"--{boundary}{CRLF}{_part('text/html', message.html)}{CRLF}"
-        f"--{boundary}--{CRLF}"
-    )
+        body = _part("text/plain", text)
+    else:
+        boundary = f"=_closewatch_{dedupe_digest(message.dedupe_key)}"
+        body = (
+            f'Content-Type: multipart/alternative; boundary="{boundary}"{CRLF}{CRLF}'
+            f"--{boundary}{CRLF}{_part('text/plain', text)}{CRLF}"
+            f"--{boundary}{CRLF}{_part('text/html', message.html)}{CRLF}"
+            f"--{boundary}--{CRLF}"
+        )
+    if message.attachments:
+        body = _mixed(
+            body, message.attachments, f"=_closewatch_mixed_{dedupe_digest(message.dedupe_key)}"
+        )
     return (head + body).encode("ascii")
+
+
+def _mixed(body: str, attachments: tuple[Attachment, ...], boundary: str) -> str:
+    """The message's body first, then each file in base64 (whose alphabet has no ``=_``)."""
+    parts = [
+        f'Content-Type: multipart/mixed; boundary="{boundary}"{CRLF}{CRLF}--{boundary}{CRLF}{body}{CRLF}'
+    ]
+    for attachment in attachments:
+        name = _CONTROL.sub("", attachment.filename).replace('"', "").replace("\\", "")
+        encoded = base64.encodebytes(attachment.data).decode("ascii").replace("\n", CRLF)
+        parts.append(
+            f'--{boundary}{CRLF}Content-Type: {attachment.content_type}; name="{name}"{CRLF}'
+            f'Content-Disposition: attachment; filename="{name}"{CRLF}'
+            f"Content-Transfer-Encoding: base64{CRLF}{CRLF}{encoded}{CRLF}"
+        )
+    return "".join(parts) + f"--{boundary}--{CRLF}"
 
 
 def _refuse_unsafe(message: Message, sender: str) -> None:

@@ -20,6 +20,7 @@ from monitor.api.problems import Problem
 from monitor.api.schemas_report import PeriodReportOut
 from monitor.api.state import App, AppState
 from monitor.fields import LARGEST_ID
+from monitor.jobs import WorkersBusy
 from monitor.report.export import to_csv
 from monitor.report.figures import PeriodReport
 from monitor.report.service import load_report, pdf_of
@@ -70,11 +71,19 @@ def get_report_csv(occurrence_id: OccurrenceId, app: App, _token: Viewer) -> Res
 @router.get(
     "/{occurrence_id}/report.pdf",
     response_class=Response,
-    responses={**PDF_ANSWER, **problems(404)},
+    responses={**PDF_ANSWER, **problems(404, 503)},
     summary="The report as a one-page PDF",
 )
 async def get_report_pdf(occurrence_id: OccurrenceId, app: App, _token: Viewer) -> Response:
     report = await run_in_threadpool(report_or_404, app, occurrence_id)
-    pdf = await run_in_threadpool(pdf_of, app.pages, report, ZoneInfo(app.settings.timezone))
+    zone = ZoneInfo(app.settings.timezone)
+    try:
+        pdf = await run_in_threadpool(pdf_of, app.settings, app.pages, report, zone)
+    except WorkersBusy:
+        problem = Problem(
+            503, "closewatch is busy with other work; ask for the PDF again in a minute"
+        )
+        problem.headers["Retry-After"] = "60"
+        raise problem from None
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": download_name(report, "pdf")})  # fmt: skip

@@ -36,6 +36,8 @@ from monitor.db.models import (
 )
 from monitor.jobs import WorkersBusy
 from monitor.notices.readings import name_in, status_between, status_in, work_behind
+from monitor.notices.period_report import period_report_message
+from monitor.notices.plan import PERIOD_REPORT
 from monitor.notices.report import REPORT, report_message
 from monitor.notices.together import compose_together
 from monitor.notices.wording import in_reader_words
@@ -78,6 +80,7 @@ class Composer:
         subscribers: Subscribers | None = None,
     ) -> None:
         self.engine = engine
+        self.settings = settings
         self.renderer = renderer
         # A preview shows links of the real shape, signed with a throwaway key: whoever
         # sees a preview must not be able to unsubscribe or answer for the member shown.
@@ -95,6 +98,8 @@ class Composer:
         self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
             REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
             ALERT_DETAILS: self._alert_details, SUBSCRIBE: self._confirmation,
+            ALERT_DETAILS: self._alert_details,
+            PERIOD_REPORT: lambda claim: period_report_message(self, claim),
             **dict.fromkeys(INCIDENT_KINDS, self._incident),
         }  # fmt: skip
 

@@ -4,7 +4,9 @@
   default 2), at the audience's local time (default 09:00);
 - ``daily_status`` (when the audience wants it): each working morning while the
   occurrence runs;
-- ``wrap_up``: the first working morning after it ends.
+- ``wrap_up``: the first working morning after it ends; at the same moment the
+  audience's IT contact gets the critical-period report (``period_report``),
+  once per contact whatever the number of audiences they sign for.
 
 A due time never falls on the audience's weekend or holidays, nor in its quiet
 hours: it moves to the next moment that is allowed. A heads-up whose moment has
@@ -24,6 +26,7 @@ from calendars.workdays import WorkingDays
 from monitor.site import AudienceSpec, Member
 
 HEADS_UP, DAILY_STATUS, WRAP_UP = "heads_up", "daily_status", "wrap_up"
+PERIOD_REPORT = "period_report"  # for the IT contact, with the wrap-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,22 @@ def plan_notices(
             for kind, due, tag in _notices(occurrence, audience, now):
                 if due <= until:
                     planned.extend(_recipients(kind, due, tag, occurrence, audience))
+                    if kind == WRAP_UP and audience.spec.contact.email:
+                        planned.append(_report_to_contact(due, occurrence, audience))
     return planned
+
+
+def _report_to_contact(
+    due: datetime, occurrence: OccurrenceInfo, audience: AudiencePlan
+) -> PlannedDelivery:
+    """The report for the IT contact; the key leaves the audience out, so a contact of several
+    audiences gets it once."""
+    contact = audience.spec.contact
+    return PlannedDelivery(
+        dedupe_key=f"{PERIOD_REPORT}/{occurrence.id}/email/{contact.email}", kind=PERIOD_REPORT,
+        channel="email", audience=audience.spec.name, recipient_name=contact.name,
+        recipient_address=contact.email, occurrence_id=occurrence.id, due_at=due,
+    )  # fmt: skip
 
 
 def _notices(

@@ -25,7 +25,7 @@ from monitor.site import AudienceSpec, Site
 from monitor.store.audiences import audience_specs
 from monitor.store.outbox import PENDING, WITHDRAWN
 
-PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up")
+PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up", "period_report")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import cast
 import pytest
 
 from notifiers.channels.base import DeliveryError
-from notifiers.message import Message
+from notifiers.message import Attachment, Message
 from notifiers.mime import build_email, email_bytes
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -146,3 +146,23 @@ def test_control_characters_leave_the_subject_and_the_headers_stay_whole() -> No
     assert "Subject: Close [31mnow Bcc: x@example.com\r\n" in head
     assert not [line for line in head.split("\r\n") if line.startswith("Bcc")]
     assert "\x07" not in head and "\x1b" not in head
+
+
+def test_attachments_make_a_mixed_message_with_the_alternatives_first() -> None:
+    pdf = b"%PDF-1.7\n" + bytes(range(256)) * 40
+    invite = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
+    mail = parsed(replace(MESSAGE, attachments=(
+        Attachment("report-7.pdf", "application/pdf", pdf),
+        Attachment("window.ics", "text/calendar; method=PUBLISH", invite),
+    )))  # fmt: skip
+
+    assert mail.get_content_type() == "multipart/mixed"
+    first, *files = mail.iter_parts()
+    assert first.get_content_type() == "multipart/alternative"
+    assert [(part.get_filename(), part.get_content_type()) for part in files] == [
+        ("report-7.pdf", "application/pdf"), ("window.ics", "text/calendar"),
+    ]  # fmt: skip
+    assert files[0].get_content() == pdf and files[1].get_payload(decode=True) == invite
+    assert files[1].get_param("method") == "PUBLISH"
+    body = mail.get_body(("plain",))
+    assert body is not None and "ab Donnerstag" in body.get_content()

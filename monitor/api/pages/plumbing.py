@@ -41,6 +41,7 @@ KIND_LABELS = {
     "overdue": "Overdue update reminder",
     "report": "Problem report to the helpdesk",
     "subscribe": "“Please confirm” to someone who asked for notices",
+    "period_report": "Critical-period report to IT",
 }
 
 

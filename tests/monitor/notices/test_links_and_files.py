@@ -90,8 +90,9 @@ async def test_heads_up_arrives_as_a_german_multipart_email_with_its_links(
         )
     assert statuses == [
         ("heads_up", "sent"),
+        ("period_report", "pending"),
         ("wrap_up", "pending"),
-    ]  # the wrap-up waits for the end
+    ]  # the wrap-up (and the IT contact's report with it) waits for the end
 
 
 async def test_one_click_unsubscribe_stops_the_next_notice(

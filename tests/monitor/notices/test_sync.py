@@ -66,9 +66,10 @@ def test_planning_twice_stores_each_delivery_once(engine: Engine, settings: Sett
     first = plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
     second = plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
 
-    assert (first.added, second.added, second.moved, second.withdrawn) == (4, 0, 0, 0)
+    assert (first.added, second.added, second.moved, second.withdrawn) == (5, 0, 0, 0)
     assert rows(engine) == [
         ("heads_up", "pending", "11-25T08:00 Anna"), ("heads_up", "pending", "11-25T08:00 Ben"),
+        ("period_report", "pending", "12-03T08:00 Dana Weber"),  # the report, for the IT contact
         ("wrap_up", "pending", "12-03T08:00 Anna"), ("wrap_up", "pending", "12-03T08:00 Ben"),
     ]  # fmt: skip
 
@@ -85,9 +86,10 @@ def test_a_moved_occurrence_moves_its_unsent_notices_and_leaves_sent_ones(
     upload(engine, settings, "20261130", "20261204")  # the close moves to Monday 30 November
     summary = plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
 
-    assert (summary.added, summary.moved) == (0, 3)
+    assert (summary.added, summary.moved) == (0, 4)
     assert rows(engine) == [
         ("heads_up", "pending", "11-26T08:00 Ben"), ("heads_up", "sent", "11-25T08:00 Anna"),
+        ("period_report", "pending", "12-04T08:00 Dana Weber"),
         ("wrap_up", "pending", "12-04T08:00 Anna"), ("wrap_up", "pending", "12-04T08:00 Ben"),
     ]  # fmt: skip
 
@@ -107,7 +109,7 @@ def test_a_cancelled_occurrence_withdraws_its_unsent_notices(
 
     summary = plan_and_sync(engine, site, now=NOW, ahead=AHEAD)
 
-    assert summary.withdrawn == 4
+    assert summary.withdrawn == 5  # the contact's report with the readers' notices
     assert {status for _kind, status, _due in rows(engine)} == {"withdrawn"}
 
 
