@@ -1,5 +1,6 @@
 """The kinds of notice: three planned around a critical period, three told about an incident,
 and the one that asks a person to confirm the notices they chose."""
+and the announcement of a maintenance window."""
 
 from __future__ import annotations
 
@@ -7,3 +8,5 @@ PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up")
 INCIDENT_KINDS = ("incident", "update", "resolved")
 SUBSCRIBE = "subscribe"
 KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, SUBSCRIBE)
+MAINTENANCE = "maintenance"
+KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, MAINTENANCE)

@@ -65,6 +65,11 @@ SAMPLE_CONTEXT: dict[str, Any] = {
         "we have made room and it now warns us long before it fills up.",
         "what_you_can_do": "Invoices you already saved are safe; keep new ones as drafts for now.",
     },
+    "maintenance": {
+        "start": datetime(2026, 12, 5, 21, 0, tzinfo=UTC),
+        "end": datetime(2026, 12, 5, 23, 0, tzinfo=UTC),
+        "reason": "we install the invoicing system's yearly update",
+    },
     "links": {
         "feedback_sorted": "https://closewatch.example.com/f/7Qx2?answer=sorted",
         "feedback_problem": "https://closewatch.example.com/f/7Qx2?answer=problem",
@@ -83,6 +88,7 @@ _KIND_EXTRAS = {
     "update": ("incident",),
     "resolved": ("incident",),
     "subscribe": ("subscriber",),  # and no period: it is about systems, not a period
+    "maintenance": ("maintenance",),
 }
 _SUBSCRIPTION = {"expires": datetime(2026, 11, 29, 14, 30, tzinfo=UTC)}
 _CONFIRM_LINK = "https://closewatch.example.com/subscribe/confirm/7Qx2"
@@ -101,6 +107,7 @@ _SAMPLE_DE: dict[str, Any] = {
         "what_you_can_do": "Gespeicherte Rechnungen sind sicher; legen Sie neue bitte vorerst "
         "als Entwurf an.",
     },
+    "maintenance_reason": "wir spielen das jährliche Update des Rechnungssystems ein",
     "resolved_what_you_can_do": "Sie können wieder Rechnungen anlegen und versenden; bitte "
     "prüfen Sie die, die Sie heute Nachmittag gespeichert haben.",
 }
@@ -131,10 +138,13 @@ def sample_context(
             system["plain_name"] = plain_name
         ctx["status"]["problems"][0].update(_SAMPLE_DE["problem"])
         ctx["incident"].update(_SAMPLE_DE["incident"])
+        ctx["maintenance"]["reason"] = _SAMPLE_DE["maintenance_reason"]
         if kind == "resolved":
             ctx["incident"]["what_you_can_do"] = _SAMPLE_DE["resolved_what_you_can_do"]
+    if kind == "maintenance":  # a window is work on one system
+        ctx["systems"] = ctx["systems"][:1]
     if kind is not None:
-        for extra in ("status", "incident"):
+        for extra in ("status", "incident", "maintenance"):
             if extra not in _KIND_EXTRAS[kind]:
                 del ctx[extra]
     if kind == "subscribe":

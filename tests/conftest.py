@@ -34,6 +34,8 @@ TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "bro
           "system_check", "check_result", "check_summary", "incident", "incident_event",
           "delivery", "feedback", "unsubscribe", "notice_template", "problem_report",
           "external_alert", "subscription", "subscriber", "subscriber_request")  # fmt: skip
+          "external_alert", "subscription",
+          "maintenance_window")  # fmt: skip
 
 # A fixed "now" for the tests: the API's clock and the expansion horizon hang off it.
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

@@ -12,7 +12,18 @@ import typer
 
 from calendars.errors import CalendarError
 from calendars.text import shown
-from monitor.cli import calendar, config, db, incident, intensity, lint, notices, serve, token
+from monitor.cli import (
+    calendar,
+    config,
+    db,
+    incident,
+    intensity,
+    lint,
+    maintenance,
+    notices,
+    serve,
+    token,
+)
 from monitor.cli.common import SiteProblem, UsageProblem
 
 app = typer.Typer(
@@ -27,6 +38,7 @@ app.add_typer(calendar.app, name="calendar")
 app.add_typer(config.app, name="config")
 app.add_typer(db.app, name="db")
 app.add_typer(incident.app, name="incident")
+app.add_typer(maintenance.app, name="maintenance")
 app.add_typer(notices.app, name="notices")
 app.add_typer(intensity.app, name="intensity")
 app.add_typer(token.app, name="token")

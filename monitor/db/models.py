@@ -401,7 +401,10 @@ class ProblemReport(SQLModel, table=True):
     """
 
     __tablename__ = "problem_report"
-    __table_args__ = (Index("ix_problem_report_client_at", "client", "at"),)
+    __table_args__ = (
+        Index("ix_problem_report_client_at", "client", "at"),
+        Index("ix_problem_report_at", "at"),  # the reports during a period, for its report
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(unique=True, max_length=16)
@@ -482,3 +485,23 @@ class Subscriber(SQLModel, table=True):
     system: str = Field(max_length=200, index=True)
     language: str = Field(max_length=16)
     confirmed_at: datetime = Field(sa_column=_instant())
+class MaintenanceWindow(SQLModel, table=True):
+    """Planned work on a system: ``[start, end)`` in UTC, and why.
+
+    A window that overlaps a critical period of the system (or its ramp) is stored
+    only when an admin overrides the refusal: ``override_reason`` says why, and
+    ``collisions`` lists the periods it collided with when it was approved.
+    """
+
+    __tablename__ = "maintenance_window"
+    __table_args__ = (Index("ix_maintenance_window_system_start_end", "system", "start", "end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(max_length=200)
+    start: datetime = Field(sa_column=_instant())
+    end: datetime = Field(sa_column=_instant(index=True))
+    reason: str = Field(max_length=500)
+    override_reason: str = Field(default="", max_length=500)
+    collisions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(sa_column=_instant())

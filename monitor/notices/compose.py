@@ -36,6 +36,7 @@ from monitor.db.models import (
 )
 from monitor.jobs import WorkersBusy
 from monitor.notices.readings import name_in, status_between, status_in, work_behind
+from monitor.maintenance.announce import maintenance_message
 from monitor.notices.period_report import period_report_message
 from monitor.notices.plan import PERIOD_REPORT
 from monitor.notices.report import REPORT, report_message
@@ -48,6 +49,7 @@ from monitor.subscribers.confirmation import confirmation_message
 from notifiers.categories import work_of
 from notifiers.channels.base import DeliveryError
 from notifiers.kinds import INCIDENT_KINDS, SUBSCRIBE
+from notifiers.kinds import INCIDENT_KINDS, MAINTENANCE
 from notifiers.links import Links
 from notifiers.message import Message
 from notifiers.outbox import Claim, StorageUnavailable
@@ -100,6 +102,7 @@ class Composer:
             ALERT_DETAILS: self._alert_details, SUBSCRIBE: self._confirmation,
             ALERT_DETAILS: self._alert_details,
             PERIOD_REPORT: lambda claim: period_report_message(self, claim),
+            MAINTENANCE: lambda claim: maintenance_message(self, claim),
             **dict.fromkeys(INCIDENT_KINDS, self._incident),
         }  # fmt: skip
 

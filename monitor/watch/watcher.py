@@ -36,6 +36,7 @@ from monitor.db.engine import session_scope
 from monitor.db.models import Incident, IncidentEvent, System
 from monitor.intensity.policy import LevelPolicy
 from monitor.intensity.service import IntensityService
+from monitor.maintenance.windows import in_maintenance
 from monitor.metrics import Metrics
 from monitor.refresh import refresh_stale_calendars
 from monitor.settings import Settings
@@ -296,6 +297,7 @@ class Watcher:
         check = planned.check
         data = {"status": change.outcome.status.value, "duration": round(change.outcome.duration, 3),
                 "failures": change.failures, "level": change.level.label}  # fmt: skip
+        quiet = False
         with session_scope(self.engine) as session:
             if change.kind == "opened":
                 incident = Incident(
@@ -309,6 +311,13 @@ class Watcher:
                 incident_id = incident.id
                 self.tracker.opened(check.id, incident_id)
                 self.open_incidents[incident_id] = (check.system, change.level)
+                # Planned work: IT sees the incident; the people it would alarm are not told.
+                window = in_maintenance(session, check.system, change.at)
+                if window is not None:
+                    quiet = True
+                    session.add(IncidentEvent(incident_id=incident_id, at=change.at, kind="maintenance",
+                                              message=f"during maintenance window {window.id}: {window.reason}; "
+                                                      "users are not told"))  # fmt: skip
             else:
                 assert change.incident_id is not None
                 incident_id = change.incident_id
@@ -321,7 +330,7 @@ class Watcher:
             session.add(IncidentEvent(incident_id=incident_id, at=change.at, kind=change.kind,
                                       message=change.outcome.message, data=data))  # fmt: skip
         self._publish_incidents()
-        if self.on_incident is not None:
+        if self.on_incident is not None and not quiet:
             try:
                 ranked = self.on_incident(change.kind, incident_id, planned, change.at)
             except Exception:  # telling people must never stop the watching

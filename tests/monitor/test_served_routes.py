@@ -78,6 +78,9 @@ COVERED_BY = {
     ("GET", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
     ("POST", "/api/v1/subscriptions/{name}/refresh"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
     ("DELETE", "/api/v1/subscriptions/{name}"): "test_a_subscribed_calendar_is_refreshed_by_the_leader_and_on_demand",
+    ("POST", "/api/v1/maintenance"): "test_a_maintenance_window_is_refused_over_a_period_and_planned_beside_it",
+    ("GET", "/api/v1/maintenance"): "test_a_maintenance_window_is_refused_over_a_period_and_planned_beside_it",
+    ("DELETE", "/api/v1/maintenance/{window_id}"): "test_a_maintenance_window_is_refused_over_a_period_and_planned_beside_it",
     ("GET", "/api/v1/reports/{occurrence_id}"): "test_the_report_of_a_period_in_json_csv_and_pdf",
     ("GET", "/api/v1/reports/{occurrence_id}/report.csv"): "test_the_report_of_a_period_in_json_csv_and_pdf",
     ("GET", "/api/v1/reports/{occurrence_id}/report.pdf"): "test_the_report_of_a_period_in_json_csv_and_pdf",
@@ -383,6 +386,34 @@ def test_the_report_of_a_period_in_json_csv_and_pdf(api: Api) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert missing.status_code == 404
     api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-report"})
+
+
+def test_a_maintenance_window_is_refused_over_a_period_and_planned_beside_it(api: Api) -> None:
+    today = _today()
+    spec = _system("served-maint", f"{api.served.base}/healthz", [200], "the served ledger")
+    assert api.call("POST", "/api/v1/systems", json=spec).status_code == 201
+    sheet = _csv("Served payroll", today + timedelta(days=1), today + timedelta(days=2),
+                 category="payroll", systems="served-maint")  # fmt: skip
+    assert _upload(api, "served-maint", sheet).status_code == 201
+    during = {"system": "served-maint", "reason": "we update it",
+              "start": f"{today + timedelta(days=1, hours=20):%Y-%m-%dT%H:%M:%SZ}",
+              "end": f"{today + timedelta(days=1, hours=21):%Y-%m-%dT%H:%M:%SZ}"}  # fmt: skip
+    beside = {**during, "start": f"{today + timedelta(days=9, hours=20):%Y-%m-%dT%H:%M:%SZ}",
+              "end": f"{today + timedelta(days=9, hours=21):%Y-%m-%dT%H:%M:%SZ}"}  # fmt: skip
+
+    refused = api.call("POST", "/api/v1/maintenance", json=during)
+    planned = api.call("POST", "/api/v1/maintenance", json=beside)
+    listed = api.call("GET", "/api/v1/maintenance", params={"system": "served-maint"})
+    cancelled = api.call(
+        "DELETE", "/api/v1/maintenance/{window_id}", path={"window_id": planned.json()["id"]}
+    )
+
+    assert refused.status_code == 409 and "Served payroll" in refused.json()["collisions"][0]
+    assert planned.status_code == 201, planned.text
+    assert [window["id"] for window in listed.json()] == [planned.json()["id"]]
+    assert cancelled.status_code == 204
+    api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-maint"})
+    api.http.delete("/api/v1/systems/served-maint")
 
 
 def test_a_revoked_token_stops_working_at_once(api: Api) -> None:

@@ -32,6 +32,7 @@ LINKS_BY_KIND = {
     "update": ("report_problem", "unsubscribe"),
     "resolved": ("feedback_sorted", "feedback_problem", "report_problem", "unsubscribe"),
     "subscribe": ("confirm",),
+    "maintenance": ("status_page", "unsubscribe"),
 }
 
 
