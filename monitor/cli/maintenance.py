@@ -63,10 +63,9 @@ def plan(
         try:
             planned = plan_window(session, index, request, may_override=True, now=now(), zone=zone)
         except MaintenanceRefused as refused:
-            option = {"start": "--from", "end": "--to", "system": "SYSTEM", "reason": "--reason"}
-            raise UsageProblem(
-                f"{option.get(refused.field, '--' + refused.field)}: {refused}"
-            ) from None
+            options = {"start": "--from", "end": "--to", "system": "SYSTEM", "reason": "--reason"}
+            named = options.get(refused.field, "--" + refused.field.replace("_", "-"))
+            raise UsageProblem(f"{named}: {refused}") from None
         told = announce_window(session, site, planned.window, now=now())
         window = planned.window
     local = f"{window.start.astimezone(zone):%Y-%m-%d %H:%M} to {window.end.astimezone(zone):%Y-%m-%d %H:%M} ({zone})"

@@ -37,12 +37,12 @@ PRODID = "-//closewatch//maintenance//EN"
 
 def concerned(session: Session, specs: list[AudienceSpec], system: str) -> list[AudienceSpec]:
     """The audiences whose concerns name ``system``, or named by a period that names it."""
-    periods = select(PeriodTarget.period_id).where(
+    periods = select(col(PeriodTarget.period_id)).where(
         col(PeriodTarget.kind) == "system", col(PeriodTarget.name) == system
     )
     named = set(
         session.execute(
-            select(PeriodTarget.name).where(
+            select(col(PeriodTarget.name)).where(
                 col(PeriodTarget.kind) == "audience", col(PeriodTarget.period_id).in_(periods)
             )
         ).scalars()
@@ -132,7 +132,7 @@ def maintenance_message(composer: Composer, claim: Claim) -> Message | None:
         return None
     with session_scope(composer.engine) as session:
         found = session.execute(
-            select(MaintenanceWindow, System.plain_name)
+            select(MaintenanceWindow, col(System.plain_name))
             .outerjoin(System, col(System.name) == col(MaintenanceWindow.system))
             .where(col(MaintenanceWindow.id) == window_id)
         ).first()  # fmt: skip

@@ -121,7 +121,10 @@ def plan_window(
         raise MaintenanceRefused(
             "say why: the reason is shown to the people affected", field="reason"
         )
-    if session.execute(select(System.id).where(col(System.name) == request.system)).first() is None:
+    if (
+        session.execute(select(col(System.id)).where(col(System.name) == request.system)).first()
+        is None
+    ):
         raise MaintenanceRefused(f"no system named {request.system!r}", field="system", status=404)
     found = collisions(index, request.system, request.start, request.end)
     override = request.override_reason.strip()
