@@ -45,6 +45,7 @@ class FeedEvent:
     systems: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
     stamp: datetime | None = None  # when its calendar last changed
+    description: str | None = None  # else which systems are watched closely
 
 
 def event_uid(calendar: str, period_key: str, instance: str) -> str:
@@ -109,7 +110,7 @@ def _event(item: FeedEvent, zone: ZoneInfo, plain_names: Mapping[str, str], now:
     # reach the calendar programs that show this feed either.
     event.add("SUMMARY", without_unwanted(item.title))
     event.add("CATEGORIES", [item.category])
-    event.add("DESCRIPTION", describe(item.systems, plain_names))
+    event.add("DESCRIPTION", item.description or describe(item.systems, plain_names))
     event.add("TRANSP", "TRANSPARENT")  # a closing period does not make anyone busy
     event.add("X-CLOSEWATCH-CATEGORY", item.category)
     event.add("X-CLOSEWATCH-LEVEL", Level(item.level).label)

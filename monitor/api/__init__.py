@@ -41,6 +41,7 @@ from monitor.api.pages import (
     home,
     incidents,
     live,
+    maintenance,
     manage_audiences,
     manage_systems,
     notice_preview,
@@ -109,6 +110,7 @@ ROUTERS = tuple(
         subscribe,
         subscribe_confirm,
         period_report,
+        maintenance,
     )
 )
 

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import select
@@ -32,8 +32,9 @@ from monitor.api.problems import Problem
 from monitor.api.routes_status import etag_matches
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
-from monitor.db.models import Audience, Calendar, PeriodTarget, System
+from monitor.db.models import Audience, Calendar, MaintenanceWindow, PeriodTarget, System
 from monitor.feed import FeedEvent, build_feed
+from monitor.maintenance.windows import list_windows
 from monitor.roles import Role
 from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
@@ -83,6 +84,9 @@ async def calendar_feed(
     request: Request,
     audience: str | None = None,
     sig: str | None = None,
+    maintenance: bool = Query(
+        False, description="Include the maintenance windows of the systems the feed covers."
+    ),
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 ) -> Response:
     if credentials is not None:
@@ -95,7 +99,7 @@ async def calendar_feed(
         raise problem
     elif not _signed_for(request, audience, sig):
         raise Problem(403, "this calendar link is not valid (edited, or from another service)")
-    body = await run_in_threadpool(_feed, request, audience)
+    body = await run_in_threadpool(_feed, request, audience, maintenance)
     headers = {
         "Content-Disposition": 'inline; filename="closewatch.ics"',
         "Cache-Control": "private, max-age=300",
@@ -128,16 +132,21 @@ def feed_link(name: str, request: Request, _token: Editor) -> dict[str, str]:
     return {"url": f"{base}/calendar.ics?{query}"}
 
 
-def _feed(request: Request, audience: str | None) -> bytes:
+def _feed(request: Request, audience: str | None, maintenance: bool = False) -> bytes:
     state = state_of(request)
     with session_scope(state.engine) as session:
         rows = list_occurrences(session, OccurrenceFilter(limit=MOST_OCCURRENCES))
         stamps = dict(session.execute(select(col(Calendar.name), col(Calendar.updated_at))).all())
         plain_names = dict(session.execute(select(col(System.name), col(System.plain_name))).all())
         spec = find_audience(session, audience) if audience else None
+        windows = list_windows(session, ending_after=state.clock()) if maintenance else []
     if audience is not None:
         rows = [row for row in rows if concerns(row, audience, spec)]
+        covered = {system for row in rows for system in row.systems}
+        covered |= set(spec.concerns.systems) if spec else set()
+        windows = [window for window in windows if window.system in covered]
     events = [_as_event(row, stamps.get(row.calendar)) for row in rows]
+    events += [_window_event(window, plain_names) for window in windows]
     return build_feed(
         events, zone=state.settings.timezone, plain_names=plain_names, now=state.clock()
     )
@@ -152,6 +161,17 @@ def concerns(row: OccurrenceRow, audience: str, spec: AudienceSpec | None) -> bo
     return row.occurrence.category in spec.concerns.categories or bool(
         set(row.systems) & set(spec.concerns.systems)
     )
+
+
+def _window_event(window: MaintenanceWindow, plain_names: dict[str, str]) -> FeedEvent:
+    """A maintenance window: a custom event at level normal, named for what is done."""
+    plain = plain_names.get(window.system, window.system)
+    return FeedEvent(
+        calendar="maintenance", period_key=str(window.id), instance=window.created_at.isoformat(),
+        title=f"Maintenance: {plain}", category="custom", level=0, start=window.start, end=window.end,
+        systems=(window.system,), stamp=window.created_at,
+        description=f"Planned maintenance: {window.reason.rstrip('. ')}. It may not be available then.",
+    )  # fmt: skip
 
 
 def _as_event(row: OccurrenceRow, stamp: datetime | None) -> FeedEvent:

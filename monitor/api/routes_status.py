@@ -42,6 +42,7 @@ from calendars import Level
 from monitor.api.state import App, AppState
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident, System
+from monitor.maintenance.windows import list_windows
 from monitor.store.queries import OccurrenceFilter, list_occurrences
 from notifiers.render import CATEGORY_LABELS
 
@@ -49,12 +50,13 @@ router = APIRouter(include_in_schema=False)
 
 BUCKET_SECONDS = 30
 AHEAD = timedelta(days=7)
+MAINTENANCE_AHEAD = timedelta(days=14)  # planned work is worth knowing about sooner than a period
 MOST_PERIODS = 2000  # occurrences read for one week; far more than any site has
 CACHE_CONTROL = f"public, max-age={BUCKET_SECONDS}"
 HTML = "text/html; charset=utf-8"
 NO_NEWS_LINE = "Something is not working properly. IT is working on it."
 
-NORMAL, WATCHED, PROBLEM = "normal", "watched", "problem"
+NORMAL, WATCHED, PROBLEM, MAINTENANCE = "normal", "watched", "problem", "maintenance"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +81,20 @@ class ProblemLine:
 
 
 @dataclass(frozen=True, slots=True)
+class MaintenanceLine:
+    system: str  # the plain name
+    when: str  # "Friday, 4 December, 20:00 to 22:00" / "now, until 22:00"
+    reason: str
+    now: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     headline: list[str]
     periods: list[PeriodLine] = field(default_factory=list)
     systems: list[SystemLine] = field(default_factory=list)
     problems: list[ProblemLine] = field(default_factory=list)
+    maintenance: list[MaintenanceLine] = field(default_factory=list)
     as_of: str = ""  # since when nothing on the page has changed, filled in by the cache
 
 
@@ -182,6 +193,9 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
             .where(col(Incident.status) == "open")
             .order_by(col(Incident.opened_at))
         ).all()
+        windows = list_windows(session, ending_after=now)
+    windows = [window for window in windows if window.start < now + MAINTENANCE_AHEAD]
+    in_work = {window.system: window for window in windows if window.start <= now}
     periods = _periods(
         ((row.occurrence.category, row.occurrence.title or row.period_title,
           row.occurrence.start, row.occurrence.end) for row in rows),
@@ -190,6 +204,8 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
     plain: dict[str, str] = loaded.systems
     problems: dict[str, ProblemLine] = {}
     for _system_id, line, next_update, name in open_incidents:
+        if name in in_work:  # planned work: its failures are expected, and users were told
+            continue
         said = plain.get(name) or "one of our systems"
         if name not in problems:  # one line per system: the oldest problem is what users feel
             problems[name] = ProblemLine(
@@ -199,7 +215,12 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
     systems = []
     for name, plain_name in plain.items():
         segment = levels.get(name)
-        if name in problems:
+        if name in in_work:
+            until = _clock_time(in_work[name].end, now, zone)
+            systems.append(
+                SystemLine(plain_name, MAINTENANCE, f"planned maintenance until {until}")
+            )
+        elif name in problems:
             next_update = problems[name].next_update
             said = "not working properly — " + (
                 f"next update by {next_update}" if next_update else "IT is working on it"
@@ -209,14 +230,30 @@ def build_snapshot(engine: Engine, loaded: Any, *, now: datetime, zone: ZoneInfo
             systems.append(SystemLine(plain_name, WATCHED, "watched closely"))
         else:
             systems.append(SystemLine(plain_name, NORMAL, "working normally"))
-    order = {PROBLEM: 0, WATCHED: 1, NORMAL: 2}
+    order = {PROBLEM: 0, MAINTENANCE: 1, WATCHED: 2, NORMAL: 3}
     systems.sort(key=lambda line: (order[line.state], line.name.casefold()))
     return Snapshot(
         headline=_headline(periods, systems),
         periods=periods,
         systems=systems,
         problems=list(problems.values()),
+        maintenance=[_maintenance_line(window, plain, now, zone) for window in windows],
     )
+
+
+def _maintenance_line(
+    window: Any, plain: dict[str, str], now: datetime, zone: ZoneInfo
+) -> MaintenanceLine:
+    name = plain.get(window.system) or "one of our systems"
+    if window.start <= now:
+        when = f"now, until {_clock_time(window.end, now, zone)}"
+    else:
+        start, end = window.start.astimezone(zone), window.end.astimezone(zone)
+        same_day = start.date() == end.date()
+        when = f"{_day(window.start, zone)} to {f'{end:%H:%M}' if same_day else _day(window.end, zone)}"
+        if start.time() == time(0):  # _day left the time out
+            when = f"{format_date(start.date(), 'EEEE, d MMMM', locale='en')}, 00:00 to {end:%H:%M}"
+    return MaintenanceLine(name, when, window.reason.rstrip(". "), window.start <= now)
 
 
 def _periods(
@@ -246,7 +283,7 @@ def _headline(periods: list[PeriodLine], systems: list[SystemLine]) -> list[str]
         said.append(f"This week: {_plain_list(_unique(p.words for p in periods))}.")
     else:
         said.append("No critical business periods this week.")
-    watched = [line.name for line in systems if line.state != NORMAL]
+    watched = [line.name for line in systems if line.state in (WATCHED, PROBLEM)]
     if len(watched) > 3:
         said.append(
             f"We are watching {', '.join(watched[:3])} and {len(watched) - 3} more systems closely."

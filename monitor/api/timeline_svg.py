@@ -23,6 +23,7 @@ ROW_HEIGHT = 30
 BAR_HEIGHT = 20
 LEGEND_HEIGHT = 40
 
+MAINTENANCE_FILL = ("#7b8794", "#ffffff")  # planned work: grey, apart from every level
 # Fill and text colour per level; normal draws no bar.
 COLOURS = {
     Level.ELEVATED: ("#f7c948", "#1f2933"),
@@ -37,6 +38,7 @@ class Bar:
     end: datetime
     level: Level
     hover: str  # what the periods are, for the bar's <title>
+    maintenance: bool = False  # a maintenance window rather than a level
 
 
 @dataclass(slots=True)
@@ -97,7 +99,7 @@ def draw_timeline(
         f'<text class="today-label" x="{today + (4 if anchor == "start" else -4)}" y="{TOP - 4}" '
         f'text-anchor="{anchor}" fill="#1f5fa8" font-weight="600">Today</text>'
     )
-    parts += _legend(chart_bottom + 14)
+    parts += _legend(chart_bottom + 14, any(bar.maintenance for row in rows for bar in row.bars))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -105,8 +107,10 @@ def draw_timeline(
 def _bar(bar: Bar, x_of: Callable[[datetime], float], y: float) -> str:
     left, right = x_of(bar.start), x_of(bar.end)
     width = max(right - left, 2.0)
-    fill, ink = COLOURS.get(bar.level, ("#cbd2d9", "#1f2933"))
-    name = level_name(bar.level)
+    fill, ink = (
+        MAINTENANCE_FILL if bar.maintenance else COLOURS.get(bar.level, ("#cbd2d9", "#1f2933"))
+    )
+    name = "maintenance" if bar.maintenance else level_name(bar.level)
     top = y + (ROW_HEIGHT - BAR_HEIGHT) / 2
     text = ""
     if width >= 8 * len(name) + 8:
@@ -148,7 +152,7 @@ def _ticks(
     return parts
 
 
-def _legend(y: float) -> list[str]:
+def _legend(y: float, maintenance: bool = False) -> list[str]:
     parts = [f'<text x="8" y="{y + 13}" fill="#52606d">Levels:</text>']
     x = 70.0
     for level, (fill, _ink) in COLOURS.items():
@@ -158,5 +162,11 @@ def _legend(y: float) -> list[str]:
             f'<text x="{x + 24}" y="{y + 13}" fill="#1f2933">{name}</text>'
         )
         x += 40 + 8 * len(name)
+    if maintenance:
+        parts.append(
+            f'<rect x="{x}" y="{y}" width="18" height="18" rx="3" fill="{MAINTENANCE_FILL[0]}"/>'
+            f'<text x="{x + 24}" y="{y + 13}" fill="#1f2933">maintenance</text>'
+        )
+        x += 40 + 8 * len("maintenance")
     parts.append(f'<text x="{x}" y="{y + 13}" fill="#52606d">(no bar: normal)</text>')
     return parts

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from calendars import Level
 from monitor.api.health_svg import draw_strip, strip_summary
+from monitor.api.pages.maintenance import maintenance_rows
 from monitor.api.pages.plumbing import (
     DUE_DAYS,
     KIND_LABELS,
@@ -89,6 +90,7 @@ def dashboard(request: Request) -> Response:
             o = found.occurrence
             row.bars.append(Bar(o.start, o.end, Level(o.level), hover(Level(o.level), [(title, "during")])))  # fmt: skip
         rows += loose.values()
+        rows += maintenance_rows(session, loaded.systems, start, end, page_zone(request))
         due = session.execute(
             select(col(Delivery.kind), col(Delivery.audience), func.count(), func.min(col(Delivery.due_at)))
             .where(col(Delivery.status) == "pending", col(Delivery.due_at) < now + timedelta(days=DUE_DAYS))

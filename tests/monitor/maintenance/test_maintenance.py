@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -16,10 +17,11 @@ from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from calendars import Level
+from monitor.api import create_app
 from monitor.checks.base import Outcome, Status
 from monitor.cli import app as cli
 from monitor.db.engine import session_scope
-from monitor.db.models import Delivery, Incident, IncidentEvent, MaintenanceWindow
+from monitor.db.models import Delivery, Incident, IncidentEvent, MaintenanceWindow, System
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
 from monitor.notices.compose import Composer
@@ -280,3 +282,108 @@ def test_the_command_line_plans_refuses_and_overrides(
     assert approved.exit_code == 0, approved.output
     assert "approved over: Month-end closing" in approved.output
     assert "sap-fi  2026-11-26 22:00 to 2026-11-27 00:00" in listed.output
+
+
+async def _sign_in(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    form = await client.get("/signin")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert csrf
+    answer = await client.post(
+        "/signin", data={"csrf": csrf.group(1), "token": headers["Authorization"][7:]}
+    )
+    assert answer.status_code == 303, answer.text
+    page = await client.get("/maintenance")
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found
+    return found.group(1)
+
+
+async def test_the_page_refuses_a_collision_lets_an_admin_approve_it_and_the_dashboard_draws_it(
+    client: httpx.AsyncClient, engine: Engine, site: None
+) -> None:
+    csrf = await _sign_in(client, make_token(engine, Role.ADMIN))
+    form = {"csrf": csrf, "system": "sap-fi", "start": "2026-11-26T22:00", "end": "2026-11-27T00:00",
+            "reason": "we install the yearly update"}  # fmt: skip
+
+    refused = await client.post("/maintenance", data=form)
+    approved = await client.post(
+        "/maintenance", data={**form, "override_reason": "the vendor's fix cannot wait"}
+    )
+    page = await client.get("/maintenance")
+    dashboard = await client.get("/dashboard")
+
+    assert refused.status_code == 409
+    assert (
+        "collides with critical periods of sap-fi" in refused.text
+        and "Month-end closing (Fri 27 Nov" in refused.text
+    )
+    assert approved.status_code == 303 and approved.headers["location"].startswith(
+        "/maintenance?planned="
+    )
+    assert "the vendor&#39;s fix cannot wait" in page.text and "Thu 26 Nov 2026, 22:00" in page.text
+    assert "Maintenance: The invoicing system" in dashboard.text
+    assert '<g class="bar level-maintenance">' in dashboard.text
+    window_id = approved.headers["location"].rsplit("=", 1)[1]
+    cancelled = await client.post(f"/maintenance/{window_id}/cancel", data={"csrf": csrf})
+    assert cancelled.status_code == 303
+    assert "No maintenance is planned." in (await client.get("/maintenance")).text
+
+
+async def test_the_status_page_announces_a_window_and_shows_it_instead_of_a_problem(
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    editor: dict[str, str],
+    site: None,
+) -> None:
+    assert (
+        await client.post("/api/v1/maintenance", headers=editor, json=window(**CLEAR))
+    ).status_code == 201
+
+    ahead = await client.get("/status")
+
+    assert "Planned maintenance" in ahead.text
+    assert (
+        "The invoicing system</strong>: Friday, 4 December, 20:00 to 22:00. We install the yearly update."
+        in ahead.text
+    )
+    during = datetime(2026, 12, 4, 19, 30, tzinfo=UTC)
+    with session_scope(engine) as session:
+        system_id = session.execute(select(System.id).where(System.name == "sap-fi")).scalar_one()
+        session.add(
+            Incident(
+                system_id=system_id,
+                status="open",
+                level=0,
+                title="sap-fi/web: refused",
+                opened_at=during,
+            )
+        )
+    app = create_app(settings, engine=engine, clock=lambda: during, migrate=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://closewatch.test"
+    ) as later:
+        now_page = await later.get("/status")
+    assert "Planned maintenance until 22:00" in now_page.text
+    assert (
+        "not working properly" not in now_page.text
+        and "Problems we are working on" not in now_page.text
+    )
+
+
+async def test_the_calendar_feed_includes_windows_when_asked(
+    client: httpx.AsyncClient, editor: dict[str, str], viewer: dict[str, str], site: None
+) -> None:
+    assert (
+        await client.post("/api/v1/maintenance", headers=editor, json=window(**CLEAR))
+    ).status_code == 201
+
+    plain = await client.get("/calendar.ics", headers=viewer)
+    with_windows = await client.get("/calendar.ics", headers=viewer, params={"maintenance": "true"})
+
+    assert "Maintenance" not in plain.text
+    (event,) = [e for e in icalendar.Calendar.from_ical(with_windows.content).walk("VEVENT")
+                if str(e["SUMMARY"]).startswith("Maintenance")]  # fmt: skip
+    assert str(event["SUMMARY"]) == "Maintenance: the invoicing system"
+    assert event.decoded("DTSTART") == datetime(2026, 12, 4, 19, 0, tzinfo=UTC)
+    assert "we install the yearly update" in str(event["DESCRIPTION"])
