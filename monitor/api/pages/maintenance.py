@@ -71,7 +71,9 @@ def _page(request: Request, who: UiSession, *, status: int = 200, **context: Any
     with session_scope(state.engine) as session:
         windows = list_windows(session, ending_after=state.clock())
         systems = list(
-            session.execute(select(System.name, System.plain_name).order_by(col(System.name))).all()
+            session.execute(
+                select(col(System.name), col(System.plain_name)).order_by(col(System.name))
+            ).all()
         )
         for window in windows:
             session.expunge(window)
