@@ -20,7 +20,7 @@ from monitor.api.problems import Problem
 from monitor.api.schemas_report import PeriodReportOut
 from monitor.api.state import App, AppState
 from monitor.fields import LARGEST_ID
-from monitor.jobs import WorkersBusy
+from monitor.jobs import JobError
 from monitor.report.export import to_csv
 from monitor.report.figures import PeriodReport
 from monitor.report.service import load_report, pdf_of
@@ -79,10 +79,8 @@ async def get_report_pdf(occurrence_id: OccurrenceId, app: App, _token: Viewer) 
     zone = ZoneInfo(app.settings.timezone)
     try:
         pdf = await run_in_threadpool(pdf_of, app.settings, app.pages, report, zone)
-    except WorkersBusy:
-        problem = Problem(
-            503, "closewatch is busy with other work; ask for the PDF again in a minute"
-        )
+    except JobError as exc:  # no free worker, or the layout failed or took too long
+        problem = Problem(503, f"the PDF could not be laid out now ({exc}); ask again in a minute")
         problem.headers["Retry-After"] = "60"
         raise problem from None
     return Response(pdf, media_type="application/pdf",

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitor.api.pages.plumbing import gate, message_page, page_zone, render_page
 from monitor.api.state import state_of
-from monitor.jobs import WorkersBusy
+from monitor.jobs import JobError
 from monitor.report.export import change, counted, duration, ms, percent, to_csv, worst_first
 from monitor.report.figures import PeriodReport
 from monitor.report.service import charts_of, load_report, pdf_of
@@ -79,7 +79,7 @@ async def report_pdf(request: Request, occurrence_id: str) -> Response:
         pdf = await run_in_threadpool(
             pdf_of, state.settings, state.pages, report, page_zone(request)
         )
-    except WorkersBusy:
+    except JobError:  # no free worker, or the layout failed or took too long
         return message_page(request, who, 503, "Busy", "closewatch is busy with other work. "
                             "Nothing is lost: ask for the PDF again in a minute.")  # fmt: skip
     disposition = f'inline; filename="closewatch-report-{report.occurrence_id}.pdf"'
