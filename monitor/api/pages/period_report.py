@@ -6,17 +6,21 @@ the page session rather than a bearer token.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.pages.plumbing import gate, message_page, page_zone, render_page
 from monitor.api.state import state_of
+from monitor.db.engine import session_scope
 from monitor.jobs import JobError
 from monitor.report.export import change, counted, duration, ms, percent, to_csv, worst_first
 from monitor.report.figures import PeriodReport
 from monitor.report.service import charts_of, load_report, pdf_of
 from monitor.roles import Role
+from monitor.store.queries import OccurrenceFilter, list_occurrences
 
 router = APIRouter(include_in_schema=False)
 
@@ -35,6 +39,27 @@ def _load(request: Request, occurrence_id: str) -> PeriodReport | None:
 def _missing(request: Request, who: object, occurrence_id: str) -> HTMLResponse:
     return message_page(request, who, 404, "No such period",  # type: ignore[arg-type]
                         f"closewatch has no occurrence {occurrence_id[:20]!r} to report on.")  # fmt: skip
+
+
+REPORTS_BACK = timedelta(days=62)  # about two months of closings to look back on
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> Response:
+    """The occurrences of the last two months and those on now, newest first, each with its report."""
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    state = state_of(request)
+    now = state.clock()
+    with session_scope(state.engine) as session:
+        found = list_occurrences(
+            session, OccurrenceFilter(start=now - REPORTS_BACK, end=now, limit=500)
+        )
+        rows = [(row.occurrence.id, row.occurrence.title or row.period_title, row.occurrence.start,
+                 row.occurrence.end, len(row.systems)) for row in found]  # fmt: skip
+    rows.sort(key=lambda row: row[2], reverse=True)
+    return render_page(request, "period_reports", who, rows=rows, now=now)
 
 
 @router.get("/reports/{occurrence_id}", response_class=HTMLResponse)

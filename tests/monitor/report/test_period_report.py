@@ -244,6 +244,8 @@ async def test_the_page_shows_the_figures_and_a_chart_per_system(
         await client.post("/signin", data={"csrf": csrf.group(1), "token": secret})
     ).status_code == 303
 
+    listed = await client.get("/reports")
+    assert f'<a href="/reports/{month}">Month-end closing</a>' in listed.text
     page = await client.get(f"/reports/{month}")
     assert page.status_code == 200, page.text
     assert "Month-end closing: how it went" in page.text
