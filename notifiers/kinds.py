@@ -1,12 +1,11 @@
 """The kinds of notice: three planned around a critical period, three told about an incident,
-and the one that asks a person to confirm the notices they chose."""
-and the announcement of a maintenance window."""
+the one that asks a person to confirm the notices they chose, and the announcement of a
+maintenance window."""
 
 from __future__ import annotations
 
 PLANNED_KINDS = ("heads_up", "daily_status", "wrap_up")
 INCIDENT_KINDS = ("incident", "update", "resolved")
 SUBSCRIBE = "subscribe"
-KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, SUBSCRIBE)
 MAINTENANCE = "maintenance"
-KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, MAINTENANCE)
+KINDS = (*PLANNED_KINDS, *INCIDENT_KINDS, SUBSCRIBE, MAINTENANCE)

@@ -33,8 +33,7 @@ TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "bro
           "signin_failure", "system", "audience",
           "system_check", "check_result", "check_summary", "incident", "incident_event",
           "delivery", "feedback", "unsubscribe", "notice_template", "problem_report",
-          "external_alert", "subscription", "subscriber", "subscriber_request")  # fmt: skip
-          "external_alert", "subscription",
+          "external_alert", "subscription", "subscriber", "subscriber_request",
           "maintenance_window")  # fmt: skip
 
 # A fixed "now" for the tests: the API's clock and the expansion horizon hang off it.

@@ -485,6 +485,8 @@ class Subscriber(SQLModel, table=True):
     system: str = Field(max_length=200, index=True)
     language: str = Field(max_length=16)
     confirmed_at: datetime = Field(sa_column=_instant())
+
+
 class MaintenanceWindow(SQLModel, table=True):
     """Planned work on a system: ``[start, end)`` in UTC, and why.
 

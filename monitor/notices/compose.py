@@ -48,8 +48,7 @@ from monitor.store.audiences import find_audience
 from monitor.subscribers.confirmation import confirmation_message
 from notifiers.categories import work_of
 from notifiers.channels.base import DeliveryError
-from notifiers.kinds import INCIDENT_KINDS, SUBSCRIBE
-from notifiers.kinds import INCIDENT_KINDS, MAINTENANCE
+from notifiers.kinds import INCIDENT_KINDS, MAINTENANCE, SUBSCRIBE
 from notifiers.links import Links
 from notifiers.message import Message
 from notifiers.outbox import Claim, StorageUnavailable
@@ -100,7 +99,6 @@ class Composer:
         self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
             REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
             ALERT_DETAILS: self._alert_details, SUBSCRIBE: self._confirmation,
-            ALERT_DETAILS: self._alert_details,
             PERIOD_REPORT: lambda claim: period_report_message(self, claim),
             MAINTENANCE: lambda claim: maintenance_message(self, claim),
             **dict.fromkeys(INCIDENT_KINDS, self._incident),
