@@ -35,10 +35,10 @@ from monitor.db.models import (
     Unsubscribe,
 )
 from monitor.jobs import WorkersBusy
-from monitor.notices.readings import name_in, status_between, status_in, work_behind
 from monitor.maintenance.announce import maintenance_message
 from monitor.notices.period_report import period_report_message
 from monitor.notices.plan import PERIOD_REPORT
+from monitor.notices.readings import name_in, status_between, status_in, work_behind
 from monitor.notices.report import REPORT, report_message
 from monitor.notices.together import compose_together
 from monitor.notices.wording import in_reader_words

@@ -1,7 +1,7 @@
 """maintenance windows; problem reports by time (for the critical-period report)
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-30 01:55:00.000000
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import monitor.db.types
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
