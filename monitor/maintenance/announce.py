@@ -127,22 +127,23 @@ def maintenance_message(composer: Composer, claim: Claim) -> Message | None:
     from monitor.notices.compose import Shared
 
     window_id = int(claim.dedupe_key.split("/")[1])
-    audience = composer._audience(claim.audience)
-    if audience is None or composer._unsubscribed(claim):
+    audience = composer.audience(claim.audience)
+    if audience is None or composer.unsubscribed(claim):
         return None
     with session_scope(composer.engine) as session:
         found = session.execute(
-            select(MaintenanceWindow, col(System.plain_name))
+            select(MaintenanceWindow, col(System.plain_name), col(System.plain_names))
             .outerjoin(System, col(System.name) == col(MaintenanceWindow.system))
             .where(col(MaintenanceWindow.id) == window_id)
         ).first()  # fmt: skip
     if found is None or found[0].end <= composer.clock():
         return None
-    window, plain_name = found[0], found[1] or found[0].system
+    window, plain_name, plain_names = found[0], found[1] or found[0].system, found[2] or {}
     shared = Shared(
         period={"title": window.reason, "category": "custom", "level": 0},
         occurrence={"start": window.start, "end": window.end},
-        systems=[{"name": window.system, "plain_name": plain_name}], status={},
+        systems=[{"name": window.system, "plain_name": plain_name, "plain_names": plain_names}],
+        status={},
     )  # fmt: skip
     unsubscribe = composer.links.unsubscribe(audience.name, claim.recipient_address)
     context = composer.context(claim, audience, shared, unsubscribe)

@@ -29,7 +29,7 @@ def period_report_message(composer: Composer, claim: Claim) -> Message | None:
     """The wrap-up as the contact's readers get it, with the report attached; None when
     the wrap-up would not go out (the occurrence or the audience is gone)."""
     wrap_up = composer.compose(dataclasses.replace(claim, kind=WRAP_UP))
-    audience = composer._audience(claim.audience)
+    audience = composer.audience(claim.audience)
     if wrap_up is None or audience is None or claim.occurrence_id is None:
         return None
     report = load_report(composer.engine, claim.occurrence_id, now=composer.clock())
