@@ -96,6 +96,7 @@ def test_an_event_added_moved_and_cancelled_there_shows_after_one_refresh_each(
     )
     assert _plan(engine) == [
         ("heads_up", "pending", "11-25T08:00"),
+        ("period_report", "pending", "12-03T08:00"),  # the IT contact's, with the wrap-up
         ("wrap_up", "pending", "12-03T08:00"),
     ]
     seen = len(_requests(server))
@@ -113,6 +114,7 @@ def test_an_event_added_moved_and_cancelled_there_shows_after_one_refresh_each(
     ]
     assert _plan(engine) == [
         ("heads_up", "pending", "11-26T08:00"),
+        ("period_report", "pending", "12-07T08:00"),  # the IT contact's, with the wrap-up
         ("wrap_up", "pending", "12-07T08:00"),
     ]
 
@@ -122,6 +124,7 @@ def test_an_event_added_moved_and_cancelled_there_shows_after_one_refresh_each(
     assert _spans(engine) == []
     assert _plan(engine) == [
         ("heads_up", "withdrawn", "11-26T08:00"),
+        ("period_report", "withdrawn", "12-07T08:00"),  # the IT contact's, with the wrap-up
         ("wrap_up", "withdrawn", "12-07T08:00"),
     ]
 
