@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import Engine, Insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 
 from calendars import Level
@@ -100,7 +101,8 @@ def sync_outbox(
         }
         new = [d for key, d in wanted.items() if key not in existing]
         if new:
-            session.execute(insert(Delivery), [_row(d, now) for d in new])
+            dialect = session.get_bind().dialect.name
+            session.execute(_insert_new(dialect), [_row(d, now) for d in new])
         moved = [
             {"id": existing[key][0], "due_at": d.due_at, "first_due_at": d.due_at, "status": PENDING, "updated_at": now}
             for key, d in wanted.items()
@@ -130,6 +132,14 @@ def sync_outbox(
         if gone:
             session.execute(still_unsent, gone)
     return SyncSummary(len(planned), len(new), len(moved), len(gone))
+
+
+def _insert_new(dialect: str) -> Insert:
+    """An insert that skips a key another process planned meanwhile (the service and
+    `closewatch notices send` may plan at the same moment): that row is the same notice."""
+    if dialect == "postgresql":
+        return postgresql.insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return sqlite.insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
 
 
 def _row(delivery: PlannedDelivery, now: datetime) -> dict[str, object]:
