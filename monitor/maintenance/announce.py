@@ -91,7 +91,7 @@ def withdraw_announcements(session: Session, window_id: int, *, now: datetime) -
         .where(col(Delivery.dedupe_key).startswith(f"{MAINTENANCE}/{window_id}/"), col(Delivery.status) == PENDING)
         .values(status=WITHDRAWN, updated_at=now, last_error="the maintenance window was cancelled")
     )  # fmt: skip
-    return int(done.rowcount)  # type: ignore[attr-defined]
+    return int(done.rowcount)  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult; SQLModel types it as Result
 
 
 def window_ics(window: MaintenanceWindow, plain_name: str) -> bytes:

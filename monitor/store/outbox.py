@@ -92,7 +92,7 @@ class DatabaseOutbox:
             )
             .returning(Delivery)
         )
-        return session.execute(claim).scalars().all()  # type: ignore[no-any-return]
+        return session.execute(claim).scalars().all()  # type: ignore[no-any-return]  # RETURNING rows typed as Any by SQLModel's execute
 
     def sent(self, deliveries: Sequence[tuple[int, str]], *, now: datetime) -> None:
         rows = [

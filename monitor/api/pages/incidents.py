@@ -16,11 +16,16 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlmodel import col
-from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 
 from monitor.api.pages.conversation import countdown, incident_views
-from monitor.api.pages.plumbing import csrf_refused, gate, message_page, render_page, see
+from monitor.api.pages.plumbing import (
+    csrf_refused,
+    gate,
+    message_page,
+    render_page,
+    see,
+    small_form,
+)
 from monitor.api.routes_incidents import ResolveIn, UpdateIn
 from monitor.api.session import UiSession, csrf_valid
 from monitor.api.state import AppState, state_of
@@ -52,7 +57,7 @@ async def update_form(incident_id: int, request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=FIELDS)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     message = str(form.get("message", "")).strip()
@@ -86,7 +91,7 @@ async def resolve_form(incident_id: int, request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=FIELDS)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     summary = str(form.get("summary", "")).strip()
@@ -138,14 +143,6 @@ def _render(
         sent=sent if sent in ("update", "resolved") else None,
         sent_incident=request.query_params.get("incident", ""), sent_told=request.query_params.get("told", ""),
     )  # fmt: skip
-
-
-async def _form(request: Request) -> FormData:
-    try:
-        async with request.form(max_files=0, max_fields=FIELDS) as form:
-            return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
-    except MultiPartException:
-        return FormData()
 
 
 def _errors(model: type[BaseModel], fields: dict[str, str]) -> dict[str, str]:

@@ -15,12 +15,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlmodel import Session, col
-from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 
 from calendars import Level
 from calendars.text import unwanted_in
-from monitor.api.pages.plumbing import csrf_refused, gate, page_zone, render_page, see
+from monitor.api.pages.plumbing import csrf_refused, gate, page_zone, render_page, see, small_form
 from monitor.api.session import UiSession, csrf_valid
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row
@@ -58,14 +56,6 @@ def maintenance_rows(
     return rows
 
 
-async def _form(request: Request) -> FormData:
-    try:
-        async with request.form(max_files=0, max_fields=8) as form:
-            return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
-    except MultiPartException:
-        return FormData()
-
-
 def _page(request: Request, who: UiSession, *, status: int = 200, **context: Any) -> HTMLResponse:
     state = state_of(request)
     with session_scope(state.engine) as session:
@@ -99,7 +89,7 @@ async def maintenance_plan(request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=8)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     entered = {name: str(form.get(name) or "").strip()[: LIMITS[name]] for name in FIELDS}
@@ -150,7 +140,7 @@ async def maintenance_cancel(window_id: str, request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=8)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     state = state_of(request)

@@ -18,11 +18,16 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
-from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 
 from calendars.yamldoc import DocumentError, load_document
-from monitor.api.pages.plumbing import csrf_refused, gate, message_page, render_page, see
+from monitor.api.pages.plumbing import (
+    csrf_refused,
+    gate,
+    message_page,
+    render_page,
+    see,
+    small_form,
+)
 from monitor.api.session import UiSession, csrf_valid
 from monitor.api.state import state_of
 from monitor.checks.specs import HttpCheck, TcpCheck, TlsCheck
@@ -56,7 +61,7 @@ async def create_form(request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=8)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     values = {name: str(form.get(name, "")) for name in TEXT_FIELDS}
@@ -100,7 +105,7 @@ async def edit_form(name: str, request: Request) -> Response:
     who = gate(request, Role.EDITOR)
     if isinstance(who, Response):
         return who
-    form = await _form(request)
+    form = await small_form(request, max_fields=8)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
     values = {field: str(form.get(field, "")) for field in TEXT_FIELDS} | {"name": name}
@@ -202,14 +207,6 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
         key = field if field in TEXT_FIELDS else "name"
         errors[key] = f"{errors[key]}; {message}" if key in errors else message
     return errors
-
-
-async def _form(request: Request) -> FormData:
-    try:
-        async with request.form(max_files=0, max_fields=8) as form:
-            return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
-    except MultiPartException:
-        return FormData()
 
 
 def _missing(request: Request, who: UiSession, name: str) -> HTMLResponse:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.pages.plumbing import gate, message_page, page_zone, render_page
+from monitor.api.session import UiSession
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.jobs import JobError
@@ -36,8 +37,8 @@ def _load(request: Request, occurrence_id: str) -> PeriodReport | None:
     return load_report(state.engine, int(occurrence_id), now=state.clock())
 
 
-def _missing(request: Request, who: object, occurrence_id: str) -> HTMLResponse:
-    return message_page(request, who, 404, "No such period",  # type: ignore[arg-type]
+def _missing(request: Request, who: UiSession, occurrence_id: str) -> HTMLResponse:
+    return message_page(request, who, 404, "No such period",
                         f"closewatch has no occurrence {occurrence_id[:20]!r} to report on.")  # fmt: skip
 
 

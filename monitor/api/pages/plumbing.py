@@ -126,10 +126,10 @@ def see(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303)
 
 
-async def small_form(request: Request) -> FormData:
-    """A form of a few text fields (sign-in, sign-out, delete); anything else reads as empty."""
+async def small_form(request: Request, *, max_fields: int = 4) -> FormData:
+    """A form of at most ``max_fields`` text fields and no files; anything else reads as empty."""
     try:
-        async with request.form(max_files=0, max_fields=4) as form:
+        async with request.form(max_files=0, max_fields=max_fields) as form:
             return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     except MultiPartException:
         return FormData()

@@ -24,9 +24,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.formparsers import MultiPartException
 
-from monitor.api.pages.plumbing import render_page
+from monitor.api.pages.plumbing import render_page, small_form
 from monitor.api.routes_report import clean
 from monitor.api.session import csrf_token, csrf_valid
 from monitor.api.state import AppState, state_of
@@ -109,14 +108,6 @@ def subscribe_form(request: Request) -> Response:
     return _page(request, settings, answers=Answers(language=chosen))
 
 
-async def _form(request: Request) -> FormData:
-    try:
-        async with request.form(max_files=0, max_fields=MOST_SYSTEMS + 8) as form:
-            return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
-    except MultiPartException:
-        return FormData()
-
-
 def _read(form: FormData, settings: Subscribers, known: dict[str, list[str]]) -> Answers:
     answers = Answers(
         name=clean(form.get("name"), 200, lines=False),
@@ -154,7 +145,7 @@ async def subscribe(request: Request) -> Response:
     settings = state.site.spec.subscribers
     if settings is None:
         return _page(request, None)
-    form = await _form(request)
+    form = await small_form(request, max_fields=MOST_SYSTEMS + 8)
     known = await run_in_threadpool(_plain_names, state)
     answers = _read(form, settings, known)
     if not csrf_valid(request, request.cookies.get(FORM_COOKIE), form.get("csrf")):
