@@ -114,6 +114,9 @@ def test_probes_move_to_the_new_interval_when_a_period_starts(tmp_path: Path) ->
             until("a first blackbox probe", lambda: Probed.probes, within=30, logs=logs)
             # Whole seconds: the calendar says when the period starts to the second.
             boundary = (datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)).replace(microsecond=0)
+            # New targets may make Prometheus restart a probe's loop once, off its rhythm:
+            # the normal pace is what ran before the calendar changed.
+            calendar_changed = time.time()
             uploaded = httpx.post(f"{served.base}/api/v1/calendars", headers=served.auth, timeout=60,
                                   files={"file": ("projects.ics", calendar(boundary, boundary + timedelta(hours=1)))},
                                   data={"name": "projects"})  # fmt: skip
@@ -136,7 +139,7 @@ def test_probes_move_to_the_new_interval_when_a_period_starts(tmp_path: Path) ->
                 "query": 'probe_success{job="closewatch-probes", closewatch_level="critical"}'}).json()  # fmt: skip
 
     probes = list(Probed.probes)
-    before = [at for at in probes if at <= start]
+    before = [at for at in probes if at <= calendar_changed]
     after = [at for at in probes if at > start]
     assert all(b - a > 0.8 * NORMAL for a, b in itertools.pairwise(before)), before
     first_fast = next(a for a, b in itertools.pairwise(after) if b - a < 1.5 * CRITICAL)
