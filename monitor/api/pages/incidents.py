@@ -19,15 +19,14 @@ from sqlmodel import col
 
 from monitor.api.pages.conversation import countdown, incident_views
 from monitor.api.pages.plumbing import (
-    csrf_refused,
     gate,
     message_page,
+    posted_form,
     render_page,
     see,
-    small_form,
 )
 from monitor.api.routes_incidents import ResolveIn, UpdateIn
-from monitor.api.session import UiSession, csrf_valid
+from monitor.api.session import UiSession
 from monitor.api.state import AppState, state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident
@@ -54,12 +53,10 @@ def incidents_page(request: Request) -> Response:
 
 @router.post("/incidents/{incident_id}/update", response_class=HTMLResponse)
 async def update_form(incident_id: int, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=FIELDS)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR, max_fields=FIELDS)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
     message = str(form.get("message", "")).strip()
     next_update = str(form.get("next_update", "30m")).strip()
     errors = _errors(UpdateIn, {"message": message, "next_update": next_update})
@@ -88,12 +85,10 @@ async def update_form(incident_id: int, request: Request) -> Response:
 
 @router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
 async def resolve_form(incident_id: int, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=FIELDS)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR, max_fields=FIELDS)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
     summary = str(form.get("summary", "")).strip()
     can_do = str(form.get("what_you_can_do", "")).strip()
     errors = _errors(ResolveIn, {"summary": summary, "what_you_can_do": can_do})

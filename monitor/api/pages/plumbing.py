@@ -19,7 +19,7 @@ from starlette.formparsers import MultiPartException
 
 from calendars import Level
 from monitor.api.problems import Problem
-from monitor.api.session import UiSession, csrf_token, read_session
+from monitor.api.session import UiSession, csrf_token, csrf_valid, read_session
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import level_name
 from monitor.roles import Role
@@ -133,6 +133,19 @@ async def small_form(request: Request, *, max_fields: int = 4) -> FormData:
             return FormData([(k, v) for k, v in form.multi_items() if isinstance(v, str)])
     except MultiPartException:
         return FormData()
+
+
+async def posted_form(
+    request: Request, role: Role, *, max_fields: int = 4
+) -> tuple[UiSession, FormData] | Response:
+    """The signed-in person and their form, or the page that refuses them (role, CSRF)."""
+    who = gate(request, role)
+    if isinstance(who, Response):
+        return who
+    form = await small_form(request, max_fields=max_fields)
+    if not csrf_valid(request, who.nonce, form.get("csrf")):
+        return csrf_refused(request, who)
+    return who, form
 
 
 def one_line(error: Exception) -> str:
