@@ -52,7 +52,7 @@ def parse_ics(text: str, options: ParseOptions) -> ParsedCalendar:
         parsed.warnings.append(reshaped)
 
     events = _events(calendar, source, parsed)
-    zones = own_zones(calendar)
+    zones = own_zones(calendar, since=options.horizon.start)
     for event in events:
         for prop, assumption in zone_times(event.component, zones):
             parsed.warnings.append(SourceWarning(

@@ -38,12 +38,15 @@ from calendars.errors import CalendarError
 
 # Properties whose times carry a TZID.
 ZONED_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+# Years after which the Gregorian calendar repeats itself, weekdays and leap days included.
+GREGORIAN_CYCLE_YEARS = 400
 # A TZID parameter's or property's value, as written on a line.
 TZID_VALUE = re.compile(r'TZID[=:]"?([^";:\r\n]*)', re.IGNORECASE)
 
 
-def own_zones(calendar: icalendar.Calendar) -> dict[str, tzinfo]:
-    """The zone each of the file's VTIMEZONEs defines, by TZID, except under IANA names."""
+def own_zones(calendar: icalendar.Calendar, *, since: datetime) -> dict[str, tzinfo]:
+    """The zone each of the file's VTIMEZONEs defines, by TZID, except under IANA names;
+    right for times from ``since`` on (see :func:`_start_rules_near`)."""
     zones: dict[str, tzinfo] = {}
     for vtimezone in calendar.walk("VTIMEZONE"):
         tzid = str(vtimezone.get("TZID", "")).strip('"')
@@ -51,11 +54,35 @@ def own_zones(calendar: icalendar.Calendar) -> dict[str, tzinfo]:
             continue
         if is_zone_name(tzid):  # icalendar reads an IANA name as that zone, as it should
             continue
+        _start_rules_near(vtimezone, since.year - 1)
         try:
             zones[tzid] = vtimezone.to_tz(lookup_tzid=False)
         except ValueError as exc:  # as icalendar refuses it when it reads the name first
             raise CalendarError(f"not a valid iCalendar file: VTIMEZONE {tzid!r}: {exc}") from None
     return zones
+
+
+def _start_rules_near(vtimezone: Component, year: int) -> None:
+    """Move the start of each yearly rule forward by whole 400-year cycles, to at most ``year``.
+
+    Outlook starts every rule in 1601, and the zone finds the offset of a time by
+    stepping through the rule's years from its start, about 425 steps for each
+    time in 2026: 0.1 s for a file of one series. The Gregorian calendar repeats
+    every 400 years, weekdays and leap days included, so from its new start a
+    yearly rule of interval 1 makes the very same changes: the zone is the same
+    for every time after it. A rule that counts its changes, ends, or comes
+    with extra dates stays as written.
+    """
+    for observance in vtimezone.subcomponents:
+        rule, start = observance.get("RRULE"), observance.get("DTSTART")
+        if not isinstance(rule, icalendar.vRecur) or start is None or "RDATE" in observance:
+            continue
+        yearly = rule.get("FREQ") == ["YEARLY"] and rule.get("INTERVAL", [1]) == [1]
+        if not yearly or "COUNT" in rule or "UNTIL" in rule or not isinstance(start.dt, datetime):
+            continue
+        cycles = (year - start.dt.year) // GREGORIAN_CYCLE_YEARS
+        if cycles > 0:
+            start.dt = start.dt.replace(year=start.dt.year + cycles * GREGORIAN_CYCLE_YEARS)
 
 
 def zone_times(event: Component, own: dict[str, tzinfo]) -> list[tuple[str, str]]:
