@@ -11,7 +11,8 @@ pages, the CLI and the daily refresh each say it their own way. A job stopped
 at its limit stores nothing: its transaction never commits.
 
 Parsing needs only the ``calendars`` library; the database stack loads when
-something is stored, so ``closewatch calendar preview`` starts fast.
+something is stored, so ``closewatch calendar preview`` starts fast; it reads its
+one file in its own process, under the limits a worker has.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.classify import DEFAULT_RULES, MappingRule
@@ -33,7 +34,11 @@ from calendars.options import ParseOptions, load_zone
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from monitor.reading_settings import ReadingSettings
     from monitor.settings import Settings
+
+    # All the settings, or only those reading needs (``calendar preview`` loads only those).
+    ReadSettings: TypeAlias = Settings | ReadingSettings
 
 T = TypeVar("T")
 
@@ -99,7 +104,7 @@ class Imported:
     occurrences_removed: int
 
 
-def horizon_for(settings: Settings, now: datetime) -> Horizon:
+def horizon_for(settings: ReadSettings, now: datetime) -> Horizon:
     return Horizon.around(
         now, past_days=settings.horizon_past_days, future_days=settings.horizon_future_days
     )
@@ -115,7 +120,7 @@ class Reading:
     max_occurrences: int
 
     @classmethod
-    def of(cls, settings: Settings, horizon: Horizon) -> Reading:
+    def of(cls, settings: ReadSettings, horizon: Horizon) -> Reading:
         return cls(
             horizon,
             default_timezone=settings.timezone,
@@ -136,14 +141,16 @@ class ReadJob:
         return self.request.source.filename or self.request.source.name
 
 
-def parse_upload(settings: Settings, request: ImportRequest, *, horizon: Horizon) -> ParsedCalendar:
+def parse_upload(
+    settings: ReadSettings, request: ImportRequest, *, horizon: Horizon, here: bool = False
+) -> ParsedCalendar:
     """Parse and expand without storing anything (the preview), in a worker process.
 
     CalendarError for anything wrong with the upload, the time and memory limits
     included; :class:`~monitor.jobs.WorkersBusy` when every worker stays busy.
     """
     job = ReadJob(request, Reading.of(settings, horizon))
-    return in_worker(settings, job.source_name, read_upload, job)
+    return in_worker(settings, job.source_name, read_upload, job, here=here)
 
 
 def import_calendar(
@@ -162,13 +169,19 @@ def import_calendar(
     return in_worker(settings, job.source_name, store_upload, job, database_url(engine), now)
 
 
-def in_worker(settings: Settings, source: str, job: Callable[..., T], *args: object) -> T:
-    """``job(*args)`` in the job pool, its limits turned into CalendarErrors naming ``source``."""
-    from monitor.jobs import JobTimedOut, WorkerDied, shared_pool
+def in_worker(
+    settings: ReadSettings, source: str, job: Callable[..., T], *args: object, here: bool = False
+) -> T:
+    """``job(*args)`` in the job pool, or ``here`` in this process (a command that reads one
+    file), its limits turned into CalendarErrors naming ``source``."""
+    from monitor.jobs import JobTimedOut, WorkerDied, run_here, shared_pool
 
-    pool = shared_pool(settings.job_workers, memory_bytes=settings.job_memory_mb * 2**20)
+    limit, memory_bytes = settings.job_seconds, settings.job_memory_mb * 2**20
     try:
-        return pool.run(job, *args, limit=settings.job_seconds)
+        if here:
+            return run_here(job, *args, limit=limit, memory_bytes=memory_bytes)
+        pool = shared_pool(settings.job_workers, memory_bytes=memory_bytes)
+        return pool.run(job, *args, limit=limit)
     except JobTimedOut as exc:
         raise CalendarError(
             f"reading it took longer than the limit of {exc.limit:g} s (CLOSEWATCH_JOB_SECONDS); "

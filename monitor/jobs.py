@@ -11,7 +11,9 @@ in the server's process. It runs here instead:
 - forked from a forkserver that imported the parsers once, so a new worker is
   ready in milliseconds without inheriting the server's threads; a process
   with a single thread (a command such as ``closewatch calendar preview``)
-  forks its worker directly, sparing it the start of a forkserver;
+  forks its worker directly, sparing it the start of a forkserver; a command
+  that reads one file and exits runs its job in its own process under the same
+  limits (:func:`run_here`);
 - a job past its limit (``CLOSEWATCH_JOB_SECONDS``) has its worker killed; the
   next job gets a new one, and the caller gets :class:`JobTimedOut` naming the
   limit. A worker also stops itself shortly after the limit, should the server
@@ -37,7 +39,6 @@ from __future__ import annotations
 
 import atexit
 import math
-import multiprocessing
 import os
 import pickle
 import resource
@@ -47,9 +48,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
 
@@ -87,6 +90,40 @@ class WorkerDied(JobError):
     """The worker ended in the middle of the job (killed from outside, or crashed)."""
 
 
+class _OutOfTime(BaseException):
+    """Raised into a job run here at its limit; not an Exception, so no handler in the job
+    mistakes it for a problem of the input."""
+
+
+def run_here(function: Callable[..., T], *args: Any, limit: float, memory_bytes: int | None) -> T:
+    """``function(*args)`` in this process, under a worker's limits.
+
+    For a command that reads one file and exits (``calendar preview``): forking a
+    worker and waiting for it costs more of its start-up than the job itself.
+    Only from the main thread of a process with nothing else to do.
+    """
+
+    def out_of_time(_signal: int, _frame: object) -> None:
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, out_of_time)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if memory_bytes:
+        cap = _address_space() + memory_bytes
+        resource.setrlimit(
+            resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard)
+        )
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        return function(*args)
+    except _OutOfTime:
+        raise JobTimedOut(limit) from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 @dataclass(eq=False, slots=True)
 class _Worker:
     process: BaseProcess
@@ -100,6 +137,8 @@ class JobPool:
     def __init__(self, size: int = 2, *, memory_bytes: int | None = None) -> None:
         self.size = size
         self.memory_bytes = memory_bytes
+        import multiprocessing  # here: a command that runs its job in-process never needs it
+
         self._forkserver = multiprocessing.get_context("forkserver")
         stores = "sqlalchemy" in sys.modules
         self._forkserver.set_forkserver_preload(PRELOAD + (PRELOAD_TO_STORE if stores else []))

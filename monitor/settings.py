@@ -1,7 +1,9 @@
 """Service settings: environment variables prefixed ``CLOSEWATCH_``.
 
 Each setting carries its default and a help line; the README's configuration
-reference is checked against this class by a test.
+reference is checked against this class by a test. The few that reading a
+calendar needs can also be loaded alone, for a fast start
+(:mod:`monitor.reading_settings`).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import functools
 import secrets
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from monitor.reading_settings import is_zone
 
 
 class Settings(BaseSettings):
@@ -163,10 +166,8 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
-            raise ValueError(f"unknown time zone {value!r}") from None
+        if not is_zone(value):
+            raise ValueError(f"unknown time zone {value!r}")
         return value
 
     def signing_key(self) -> str:

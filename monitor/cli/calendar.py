@@ -7,18 +7,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import typer
+import click
 
 from calendars import Horizon, Level, ParsedCalendar
 from calendars.options import load_zone
 from calendars.text import unwanted_in
 from monitor.cli.common import (
+    FILE,
     UsageProblem,
     instant,
     json_text,
     now,
     read_file,
     read_text,
+    reading_settings,
     ready_engine,
     say,
     settings,
@@ -28,59 +30,72 @@ from monitor.timefmt import iso_z
 if TYPE_CHECKING:
     from monitor.imports import ImportRequest
 
-app = typer.Typer(
-    help="Preview and import business calendars.", no_args_is_help=True, rich_markup_mode=None
-)
+app = click.Group("calendar", help="Preview and import business calendars.")
 
-TIMEZONE = typer.Option(None, "--timezone", help="IANA zone of the calendar, e.g. Europe/Berlin.")
-ENCODING = typer.Option(None, help="Encoding of a file not in UTF-8, e.g. latin-1.")
-MAPPING = typer.Option(None, help="YAML file of mapping rules for classification.")
-FORMAT = typer.Option(None, "--format", help="ics, csv or rules; default: from the content.")
+TIMEZONE = click.option("--timezone", help="IANA zone of the calendar, e.g. Europe/Berlin.")
+ENCODING = click.option("--encoding", help="Encoding of a file not in UTF-8, e.g. latin-1.")
+MAPPING = click.option(
+    "--mapping", type=FILE, help="YAML file of mapping rules for classification."
+)
+FORMAT = click.option("--format", help="ics, csv or rules; default: from the content.")
 
 
 @app.command()
+@click.argument("file", type=FILE)
+@click.option("--from", "start", help="Date or date-time; default a month ago.")
+@click.option("--to", "end", help="Date or date-time; default ~13 months ahead.")
+@TIMEZONE
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@ENCODING
+@MAPPING
+@FORMAT
 def preview(
-    file: Path = typer.Argument(..., help="An .ics, .csv, .yaml or .json calendar."),
-    start: str | None = typer.Option(
-        None, "--from", help="Date or date-time; default a month ago."
-    ),
-    end: str | None = typer.Option(
-        None, "--to", help="Date or date-time; default ~13 months ahead."
-    ),
-    timezone: str | None = TIMEZONE,
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-    encoding: str | None = ENCODING,
-    mapping: Path | None = MAPPING,
-    format: str | None = FORMAT,
+    file: Path,
+    start: str | None,
+    end: str | None,
+    timezone: str | None,
+    as_json: bool,
+    encoding: str | None,
+    mapping: Path | None,
+    format: str | None,
 ) -> None:
-    """Parse, classify and expand FILE without storing anything."""
+    """Parse, classify and expand FILE (.ics, .csv, .yaml or .json) without storing anything."""
     from monitor.imports import horizon_for, parse_upload
 
-    config = settings()
+    config = reading_settings()
     zone = load_zone(timezone or config.timezone)
     default = horizon_for(config, now())
     horizon = _horizon(
         instant(start, zone, "--from") or default.start, instant(end, zone, "--to") or default.end
     )
     request = _request(file, file.stem, timezone, encoding, mapping, format)
-    parsed = parse_upload(config, request, horizon=horizon)
+    parsed = parse_upload(config, request, horizon=horizon, here=True)
     if as_json:
-        typer.echo(json_text(_preview_json(parsed)))
+        click.echo(json_text(_preview_json(parsed)))
     else:
         _print_table(parsed)
 
 
 @app.command("import")
+@click.argument("file", type=FILE)
+@click.option(
+    "--name", required=True, help="Calendar name; importing the same name again updates it."
+)
+@click.option("--team", default="", help="The team that owns the calendar.")
+@TIMEZONE
+@ENCODING
+@MAPPING
+@FORMAT
 def import_(
-    file: Path = typer.Argument(..., help="An .ics, .csv, .yaml or .json calendar."),
-    name: str = typer.Option(..., help="Calendar name; importing the same name again updates it."),
-    team: str = typer.Option("", help="The team that owns the calendar."),
-    timezone: str | None = TIMEZONE,
-    encoding: str | None = ENCODING,
-    mapping: Path | None = MAPPING,
-    format: str | None = FORMAT,
+    file: Path,
+    name: str,
+    team: str,
+    timezone: str | None,
+    encoding: str | None,
+    mapping: Path | None,
+    format: str | None,
 ) -> None:
-    """Import FILE as calendar NAME (created, or updated in place)."""
+    """Import FILE (.ics, .csv, .yaml or .json) as calendar NAME (created, or updated in place)."""
 
     from monitor.imports import calendar_name, import_calendar
 
@@ -106,26 +121,29 @@ def import_(
 
 
 @app.command()
+@click.argument("name")
+@click.argument("url")
+@click.option("--every", default="1h", show_default=True, help="How often to fetch it, 10s to 7d.")
+@click.option("--header", multiple=True, help="A request header 'Name: value'; repeatable.")
+@TIMEZONE
+@MAPPING
+@click.option("--caldav", is_flag=True, help="URL is a CalDAV calendar collection.")
+@click.option("--username", help="User name for CalDAV or HTTP basic auth.")
+@click.option("--password", help="Its password; '-' reads it from standard input.")
 def subscribe(
-    name: str = typer.Argument(
-        ..., help="Calendar name; subscribing the same name again replaces it."
-    ),
-    url: str = typer.Argument(
-        ..., help="http, https or webcal address of an .ics file, or a CalDAV collection."
-    ),
-    every: str = typer.Option("1h", help="How often to fetch it, 10s to 7d."),
-    header: list[str] = typer.Option(
-        [], "--header", help="A request header 'Name: value'; repeatable."
-    ),
-    timezone: str | None = TIMEZONE,
-    mapping: Path | None = MAPPING,
-    caldav: bool = typer.Option(False, "--caldav", help="URL is a CalDAV calendar collection."),
-    username: str | None = typer.Option(None, help="User name for CalDAV or HTTP basic auth."),
-    password: str | None = typer.Option(
-        None, help="Its password; '-' reads it from standard input."
-    ),
+    name: str,
+    url: str,
+    every: str,
+    header: tuple[str, ...],
+    timezone: str | None,
+    mapping: Path | None,
+    caldav: bool,
+    username: str | None,
+    password: str | None,
 ) -> None:
-    """Fetch URL as calendar NAME now, then again every --every (on the service's leader)."""
+    """Fetch URL (http, https or webcal address of an .ics file, or a CalDAV collection) as
+    calendar NAME now, then again every --every (on the service's leader); subscribing the same
+    NAME again replaces it."""
     import sys
 
     from monitor.subscriptions.refresh import (
@@ -157,7 +175,8 @@ def subscribe(
 
 
 @app.command()
-def refresh(name: str = typer.Argument(..., help="A subscribed calendar.")) -> None:
+@click.argument("name")
+def refresh(name: str) -> None:
     """Fetch subscribed calendar NAME now; a failure keeps its last good version (exit status 1)."""
     from monitor.subscriptions.refresh import RefreshBusy, refresh_subscription
 
@@ -170,7 +189,7 @@ def refresh(name: str = typer.Argument(..., help="A subscribed calendar.")) -> N
         raise UsageProblem(f"no subscription named {name!r}")
     if done.error is not None:
         say(f"calendar {name!r} not refreshed, its last good version stays: {done.error}", err=True)
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
     if done.imported is None:
         say(f"calendar {name!r} is unchanged")
         return

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import typer
+import click
 
 from calendars.text import shown
 from monitor.clock import system_clock
@@ -24,6 +24,7 @@ from monitor.clock import system_clock
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from monitor.reading_settings import ReadingSettings
     from monitor.settings import Settings
     from monitor.site import Site, SiteFile
 
@@ -36,6 +37,8 @@ class SiteProblem(ValueError):
     """A site file that cannot be used; printed as one line, exit status 2."""
 
 
+# A file argument or option: a Path, read by read_file/read_text, which say what is wrong.
+FILE = click.Path(path_type=Path)
 # The commands act at the moment they run; their --at/--from/--to options say otherwise.
 now = system_clock
 # Options take times between these years: beyond them date arithmetic overflows.
@@ -47,7 +50,7 @@ _JSON_RAW = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 def say(text: str, *, err: bool = False) -> None:
     """Print ``text`` for people: stored names and titles cannot ring the terminal or
     move its cursor, as control characters are shown as escapes (``\\x1b``)."""
-    typer.echo(shown(text), err=err)
+    click.echo(shown(text), err=err)
 
 
 def json_text(document: Any) -> str:
@@ -77,6 +80,16 @@ def settings() -> Settings:
         field = ".".join(str(part) for part in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
         raise UsageProblem(f"setting {('CLOSEWATCH_' + field).upper()}: {message}") from None
+
+
+def reading_settings() -> ReadingSettings:
+    """Only what reading a calendar needs, from the same variables, without Pydantic."""
+    from monitor.reading_settings import ReadingSettings, SettingProblem
+
+    try:
+        return ReadingSettings.from_environment()
+    except SettingProblem as problem:
+        raise UsageProblem(str(problem)) from None
 
 
 def ready_engine(config: Settings) -> Engine:

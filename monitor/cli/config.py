@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
+import click
 
-from monitor.cli.common import read_text, say
+from monitor.cli.common import FILE, read_text, say
 
-app = typer.Typer(
-    help="Check the site file (systems, checks, policy, ramps).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+app = click.Group("config", help="Check the site file (systems, checks, policy, ramps).")
 
 
 @app.command()
-def check(file: Path = typer.Argument(..., help="The site file (YAML).")) -> None:
-    """Validate FILE completely: every problem is listed with its line; exit status 2 if any."""
+@click.argument("file", type=FILE)
+def check(file: Path) -> None:
+    """Validate FILE, the site file (YAML), completely: every problem is listed with its line;
+    exit status 2 if any."""
     from monitor.site import check_site
 
     site, problems = check_site(read_text(file))
@@ -25,6 +23,6 @@ def check(file: Path = typer.Argument(..., help="The site file (YAML).")) -> Non
         where = f"line {problem.line}: " if problem.line else ""
         say(f"{file}: {where}{problem.where}: {problem.message}", err=True)
     if problems or site is None:
-        raise typer.Exit(2)
+        raise click.exceptions.Exit(2)
     checks = sum(len(system.checks) for system in site.systems)
     say(f"{file}: ok: {len(site.systems)} systems, {checks} checks")

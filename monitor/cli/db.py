@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import typer
+import click
 
-from monitor.cli.common import ready_engine, settings
+from monitor.cli.common import ready_engine, say, settings
 
-app = typer.Typer(help="Manage the database schema.", no_args_is_help=True, rich_markup_mode=None)
+app = click.Group("db", help="Manage the database schema.")
 
 
 @app.command()
@@ -15,4 +15,4 @@ def upgrade() -> None:
     from monitor.db.migrate import current_revision
 
     engine = ready_engine(settings())
-    typer.echo(f"database schema at revision {current_revision(engine)}")
+    say(f"database schema at revision {current_revision(engine)}")

@@ -4,30 +4,27 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import typer
+import click
 
 from calendars.text import unwanted_in
 from monitor.cli.common import UsageProblem, check_id, now, ready_engine, say, settings
 from monitor.intensity.policy import parse_duration
 
-app = typer.Typer(
-    help="Post incident updates and resolutions to the people affected.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
+app = click.Group("incident", help="Post incident updates and resolutions to the people affected.")
 
 
 @app.command()
-def update(
-    incident: int = typer.Argument(
-        ..., help="The incident's id (closewatch lists them in the API)."
-    ),
-    message: str = typer.Option(..., "--message", help="For users: one plain sentence, no jargon."),
-    next_update: str = typer.Option(
-        "30m", "--next-update", help="When the next update comes: 30m, 1h ..."
-    ),
-) -> None:
-    """Tell everyone who heard of INCIDENT what is new, and promise the next update."""
+@click.argument("incident", type=int)
+@click.option("--message", required=True, help="For users: one plain sentence, no jargon.")
+@click.option(
+    "--next-update",
+    default="30m",
+    show_default=True,
+    help="When the next update comes: 30m, 1h ...",
+)
+def update(incident: int, message: str, next_update: str) -> None:
+    """Tell everyone who heard of INCIDENT (its id, as the API lists it) what is new, and
+    promise the next update."""
     check_id("INCIDENT", incident)
     _readable("--message", message)
     try:
@@ -49,11 +46,10 @@ def update(
 
 
 @app.command("resolve")
-def resolve_(
-    incident: int = typer.Argument(..., help="The incident's id."),
-    summary: str = typer.Option(..., "--summary", help="What was wrong, in one plain sentence."),
-    what_you_can_do: str = typer.Option("", "--what-you-can-do", help="What readers can do now."),
-) -> None:
+@click.argument("incident", type=int)
+@click.option("--summary", required=True, help="What was wrong, in one plain sentence.")
+@click.option("--what-you-can-do", default="", help="What readers can do now.")
+def resolve_(incident: int, summary: str, what_you_can_do: str) -> None:
     """Tell everyone who heard of INCIDENT that it is fixed, and ask whether it works for them."""
     check_id("INCIDENT", incident)
     _readable("--summary", summary)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import typer
+import click
 
 from calendars import Level
 from monitor.cli.common import (
@@ -33,11 +33,6 @@ if TYPE_CHECKING:
     from monitor.intensity.timeline import Cause, Segment
     from monitor.settings import Settings
 
-app = typer.Typer(
-    help="Each system's level and how it is watched: now, at a time, or over a span.",
-    invoke_without_command=True,
-    rich_markup_mode=None,
-)
 
 DEFAULT_SPAN = timedelta(days=60)
 LONGEST_SPAN = timedelta(days=400)
@@ -59,13 +54,14 @@ class _View:
     systems: list[_Known]
 
 
-@app.callback()
-def levels(
-    ctx: typer.Context,
-    at: str | None = typer.Option(None, "--at", help="Date or date-time; default now."),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-) -> None:
-    """Each system's level at a time (default now), its policy, and why."""
+@click.group("intensity", invoke_without_command=True)
+@click.option("--at", help="Date or date-time; default now.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def app(ctx: click.Context, at: str | None, as_json: bool) -> None:
+    """Each system's level and how it is watched: now, at a time, or over a span.
+
+    Alone: each system's level at a time (default now), its policy, and why."""
     if ctx.invoked_subcommand is not None:
         return
     config = settings()
@@ -87,7 +83,7 @@ def levels(
                 for known, segment in rows
             ],
         }
-        typer.echo(json_text(document))
+        click.echo(json_text(document))
         return
     say(f"levels at {when.astimezone(zone):%Y-%m-%d %H:%M} ({config.timezone})")
     header = ("system", "level", "interval", "failures", "latency", "response", "cause")
@@ -109,13 +105,10 @@ def levels(
 
 
 @app.command()
-def timeline(
-    start: str | None = typer.Option(None, "--from", help="Date or date-time; default now."),
-    end: str | None = typer.Option(
-        None, "--to", help="Date or date-time; default 60 days after --from."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-) -> None:
+@click.option("--from", "start", help="Date or date-time; default now.")
+@click.option("--to", "end", help="Date or date-time; default 60 days after --from.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def timeline(start: str | None, end: str | None, as_json: bool) -> None:
     """When each system's level changes over a span, and why."""
     config = settings()
     zone = ZoneInfo(config.timezone)
@@ -140,7 +133,7 @@ def timeline(
                 for known, segments in spans
             ],
         }
-        typer.echo(json_text(document))
+        click.echo(json_text(document))
         return
     say(
         f"levels from {first.astimezone(zone):%Y-%m-%d %H:%M} "

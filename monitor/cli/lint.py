@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import typer
+import click
 
-from monitor.cli.common import UsageProblem, read_file, read_text, say
+from monitor.cli.common import FILE, UsageProblem, read_file, read_text, say
 from notifiers.kinds import KINDS
 
 if TYPE_CHECKING:
@@ -35,31 +35,41 @@ class _Notice:
     subject_only: bool = False
 
 
+@click.command()
+@click.argument("files", metavar="FILE...", nargs=-1, required=True, type=FILE)
+@click.option(
+    "--kind", metavar="KIND", help=f"The notice kind ({', '.join(KINDS)}); default: from the path."
+)
+@click.option(
+    "--jargon",
+    metavar="FILE",
+    type=FILE,
+    help="A file with one jargon word per line; replaces the built-in list.",
+)
+@click.option(
+    "--also",
+    metavar="WORD",
+    multiple=True,
+    help="A word to add to the jargon list; may be given more than once.",
+)
+@click.option(
+    "--contact",
+    metavar="NAME",
+    help="The IT contact every notice must name (for rendered messages).",
+)
 def lint(
-    files: list[Path] = typer.Argument(
-        ...,
-        metavar="FILE",
-        help="Templates or rendered messages: .eml, .html, subject.txt, other text.",
-    ),
-    kind: str | None = typer.Option(
-        None, metavar="KIND", help=f"The notice kind ({', '.join(KINDS)}); default: from the path."
-    ),
-    jargon: Path | None = typer.Option(
-        None,
-        metavar="FILE",
-        help="A file with one jargon word per line; replaces the built-in list.",
-    ),
-    also: list[str] | None = typer.Option(
-        None, metavar="WORD", help="A word to add to the jargon list; may be given more than once."
-    ),
-    contact: str | None = typer.Option(
-        None, metavar="NAME", help="The IT contact every notice must name (for rendered messages)."
-    ),
+    files: tuple[Path, ...],
+    kind: str | None,
+    jargon: Path | None,
+    also: tuple[str, ...],
+    contact: str | None,
 ) -> None:
-    """Check notices against the voice rules; one line per finding, exit status 1 if any."""
+    """Check notices against the voice rules; one line per finding, exit status 1 if any.
+
+    Each FILE is a template or rendered message: .eml, .html, subject.txt, other text."""
     if kind is not None and kind not in KINDS:
         raise UsageProblem(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
-    config = _config(jargon, also or [])
+    config = _config(jargon, also)
     notices = [_read(path, kind) for path in files]
     dirty = False
     for notice in notices:
@@ -70,10 +80,10 @@ def lint(
             say(f"{notice.path}: clean")
         dirty = dirty or bool(findings)
     if dirty:
-        raise typer.Exit(1)
+        raise click.exceptions.Exit(1)
 
 
-def _config(jargon_file: Path | None, also: list[str]) -> LintConfig:
+def _config(jargon_file: Path | None, also: tuple[str, ...]) -> LintConfig:
     from notifiers.linter import DEFAULT_JARGON, LintConfig
 
     words = DEFAULT_JARGON

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import typer
+import click
 
 from calendars.text import unwanted_in
 from monitor.cli.common import (
@@ -18,28 +18,28 @@ from monitor.cli.common import (
     site_of,
 )
 
-app = typer.Typer(
-    help="Plan maintenance windows that never collide with a critical period.", no_args_is_help=True
+app = click.Group(
+    "maintenance", help="Plan maintenance windows that never collide with a critical period."
 )
 
 
 @app.command()
-def plan(
-    system: str = typer.Argument(..., help="The system's name, as calendars use it."),
-    start: str = typer.Option(
-        ..., "--from", help="When the work starts: 2026-12-05T22:00 (local) or with an offset."
-    ),
-    end: str = typer.Option(..., "--to", help="When it ends (exclusive)."),
-    reason: str = typer.Option(
-        ..., "--reason", help="What is done, in plain words: users read it."
-    ),
-    override: str = typer.Option(
-        "",
-        "--override",
-        help="Approve a window that collides with a critical period, saying why (recorded).",
-    ),
-) -> None:
-    """Plan a window on SYSTEM; refused, listing the periods, when it collides with one or its ramp.
+@click.argument("system")
+@click.option(
+    "--from",
+    "start",
+    required=True,
+    help="When the work starts: 2026-12-05T22:00 (local) or with an offset.",
+)
+@click.option("--to", "end", required=True, help="When it ends (exclusive).")
+@click.option("--reason", required=True, help="What is done, in plain words: users read it.")
+@click.option(
+    "--override",
+    default="",
+    help="Approve a window that collides with a critical period, saying why (recorded).",
+)
+def plan(system: str, start: str, end: str, reason: str, override: str) -> None:
+    """Plan a window on SYSTEM (its name, as calendars use it); refused, listing the periods, when it collides with one or its ramp.
 
     The command line acts as an admin: --override approves a collision."""
     for option, text in (("SYSTEM", system), ("--reason", reason), ("--override", override)):
@@ -77,10 +77,9 @@ def plan(
 
 
 @app.command("list")
-def list_(
-    system: str | None = typer.Option(None, "--system", help="Only this system's windows."),
-    past: bool = typer.Option(False, "--past", help="Include windows that are over."),
-) -> None:
+@click.option("--system", help="Only this system's windows.")
+@click.option("--past", is_flag=True, help="Include windows that are over.")
+def list_(system: str | None, past: bool) -> None:
     """Maintenance windows not over yet: id, system, when, why, and any override."""
     config = settings()
     zone = ZoneInfo(config.timezone)
@@ -104,10 +103,10 @@ def list_(
 
 
 @app.command()
-def cancel(
-    window: int = typer.Argument(..., help="The window's id (closewatch maintenance list)."),
-) -> None:
-    """Cancel a window; announcements not sent yet are withdrawn."""
+@click.argument("window", type=int)
+def cancel(window: int) -> None:
+    """Cancel WINDOW (its id, as `maintenance list` shows); announcements not sent yet are
+    withdrawn."""
     check_id("WINDOW", window)
     from monitor.db.engine import session_scope
     from monitor.db.models import MaintenanceWindow

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import typer
+import click
 
 from calendars.options import load_zone
 from monitor.cli.common import (
@@ -21,7 +21,7 @@ from monitor.cli.common import (
     site_of,
 )
 from monitor.timefmt import iso_z
-from notifiers.kinds import KINDS, PLANNED_KINDS
+from notifiers.kinds import PLANNED_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -29,9 +29,7 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
     from monitor.site import Site
 
-app = typer.Typer(
-    help="Plan, preview and send notices to audiences.", no_args_is_help=True, rich_markup_mode=None
-)
+app = click.Group("notices", help="Plan, preview and send notices to audiences.")
 
 
 def _ready() -> tuple[Settings, Engine, Site]:
@@ -51,13 +49,10 @@ def _ready() -> tuple[Settings, Engine, Site]:
 
 
 @app.command()
-def plan(
-    start: str | None = typer.Option(None, "--from", help="Date or date-time; default now."),
-    end: str | None = typer.Option(
-        None, "--to", help="Date or date-time; default CLOSEWATCH_PLAN_AHEAD_DAYS ahead."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
-) -> None:
+@click.option("--from", "start", help="Date or date-time; default now.")
+@click.option("--to", "end", help="Date or date-time; default CLOSEWATCH_PLAN_AHEAD_DAYS ahead.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def plan(start: str | None, end: str | None, as_json: bool) -> None:
     """The planned deliveries: kind, audience, recipient, channel, due time in UTC and the reader's zone."""
     from monitor.db.engine import session_scope
     from monitor.notices.sync import current_plan
@@ -83,7 +78,7 @@ def plan(
         for p in planned
     ]  # fmt: skip
     if as_json:
-        typer.echo(json_text({"from": iso_z(begin), "to": iso_z(finish), "deliveries": rows}))
+        click.echo(json_text({"from": iso_z(begin), "to": iso_z(finish), "deliveries": rows}))
         return
     for row in rows:
         say(f"{row['due']}  {row['due_local'][:16]}  {row['kind']:<12}  {row['audience']:<12}  "
@@ -91,15 +86,14 @@ def plan(
     say(f"{len(rows)} deliveries planned")
 
 
-@app.command()
-def preview(
-    kind: str = typer.Argument(..., help=f"One of {', '.join(KINDS)}."),
-    audience: str = typer.Option(..., "--audience", help="The audience to render it for."),
-    occurrence: int | None = typer.Option(
-        None, "--occurrence", help="Occurrence id; default the next one."
-    ),
-) -> None:
-    """Render a notice as its first recipient would get it, with the tone linter's findings."""
+@app.command(
+    help=f"Render a notice of KIND ({', '.join(PLANNED_KINDS)}) as its first recipient would get "
+    "it, with the tone linter's findings."
+)
+@click.argument("kind")
+@click.option("--audience", required=True, help="The audience to render it for.")
+@click.option("--occurrence", type=int, help="Occurrence id; default the next one.")
+def preview(kind: str, audience: str, occurrence: int | None) -> None:
     if kind not in PLANNED_KINDS:
         raise UsageProblem(
             f"kind must be one of {', '.join(PLANNED_KINDS)} (incident notices come from incidents)"
@@ -149,11 +143,14 @@ def preview(
 
 
 @app.command()
-def send(
-    plan_first: bool = typer.Option(
-        True, "--plan/--no-plan", help="Plan into the outbox before sending."
-    ),
-) -> None:
+@click.option(
+    "--plan/--no-plan",
+    "plan_first",
+    default=True,
+    show_default=True,
+    help="Plan into the outbox before sending.",
+)
+def send(plan_first: bool) -> None:
     """Plan, then deliver everything due from the outbox, and stop when nothing is left."""
     import asyncio
 

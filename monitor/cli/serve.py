@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
+import click
 
 from monitor.cli.common import now, ready_engine, settings, site_file
 
@@ -15,18 +15,28 @@ if TYPE_CHECKING:
 SWITCH_INTERVAL_SECONDS = 0.001
 
 
+@click.command()
+@click.option("--host", help="Address to listen on (default CLOSEWATCH_HOST).")
+@click.option("--port", type=int, help="Port to listen on (default CLOSEWATCH_PORT).")
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Load a demo calendar, systems and audience, and watch a demo target.",
+)
+@click.option(
+    "--demo-outage-in",
+    default="1m",
+    show_default=True,
+    help="With --demo: when the demo target first fails, after the start (e.g. 1m).",
+)
+@click.option(
+    "--demo-outage-for",
+    default="4m",
+    show_default=True,
+    help="With --demo: how long each outage lasts; one comes every 30 minutes.",
+)
 def serve(
-    host: str | None = typer.Option(None, help="Address to listen on (default CLOSEWATCH_HOST)."),
-    port: int | None = typer.Option(None, help="Port to listen on (default CLOSEWATCH_PORT)."),
-    demo: bool = typer.Option(
-        False, "--demo", help="Load a demo calendar, systems and audience, and watch a demo target."
-    ),
-    demo_outage_in: str = typer.Option(
-        "1m", help="With --demo: when the demo target first fails, after the start (e.g. 1m)."
-    ),
-    demo_outage_for: str = typer.Option(
-        "4m", help="With --demo: how long each outage lasts; one comes every 30 minutes."
-    ),
+    host: str | None, port: int | None, demo: bool, demo_outage_in: str, demo_outage_for: str
 ) -> None:
     """Run the service: API, pages and background work, upgrading the database first."""
     import sys
@@ -43,8 +53,8 @@ def serve(
 
         target = DemoTarget(_outages(demo_outage_in, demo_outage_for)).start()
         secret = load_demo(engine, config, now=now(), target=target)
-        typer.echo(f"demo loaded; an admin token for trying the API: {secret}")
-        typer.echo(_where_to_look(config, target, host or config.host, port or config.port))
+        click.echo(f"demo loaded; an admin token for trying the API: {secret}")
+        click.echo(_where_to_look(config, target, host or config.host, port or config.port))
     app = create_app(config, engine=engine, migrate=False, background=True, site=site_file(config))
     # Threads here read the database and rebuild the level index after a change; Python hands
     # the interpreter from a busy thread to the event loop after this long (default 5 ms).

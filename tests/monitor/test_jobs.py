@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import resource
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -10,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from calendars import CalendarError
-from monitor.jobs import WORKER_NICENESS, JobError, JobPool, JobTimedOut, WorkersBusy
+from monitor.jobs import WORKER_NICENESS, JobError, JobPool, JobTimedOut, WorkersBusy, run_here
 
 
 # Jobs run in another process: they are module-level functions, found there by name.
@@ -114,3 +117,35 @@ def test_a_caller_waits_for_a_free_worker_at_most_its_limit(pool: JobPool) -> No
     busy.join()
 
     assert answers == ["done"]
+
+
+# --- run_here: a command's one job, in its own process, under the same limits -------------
+
+
+def spin_catching_everything() -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):  # a job's broad handler must not swallow its limit
+            sum(range(10_000))
+
+
+def test_a_job_run_here_is_stopped_at_its_limit_and_the_process_goes_on() -> None:
+    alarm_before = signal.getsignal(signal.SIGALRM)
+    started = time.monotonic()
+
+    with pytest.raises(JobTimedOut, match=r"limit of 0\.5 s"):
+        run_here(spin_catching_everything, limit=0.5, memory_bytes=None)
+
+    assert time.monotonic() - started < 5
+    assert signal.getsignal(signal.SIGALRM) is alarm_before
+    assert run_here(worker_pid, limit=5, memory_bytes=None) == os.getpid()
+
+
+def test_a_job_run_here_that_fills_memory_gets_memory_error_and_the_limit_is_lifted() -> None:
+    limits_before = resource.getrlimit(resource.RLIMIT_AS)
+
+    with pytest.raises(MemoryError):
+        run_here(fill_memory, limit=30, memory_bytes=256 * 2**20)
+
+    assert resource.getrlimit(resource.RLIMIT_AS) == limits_before
+    assert len(bytearray(512 * 2**20)) == 512 * 2**20  # the process may use memory again

@@ -14,7 +14,7 @@ import httpx
 import icalendar
 import pytest
 from sqlalchemy import Engine, select
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from calendars import Level
 from monitor.api import create_app
