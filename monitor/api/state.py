@@ -15,6 +15,7 @@ from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Engine
 
 from monitor.alerts.targets import TargetsCache
+from monitor.api.readiness import DatabasePing
 from monitor.clock import Clock
 from monitor.intensity.service import IntensityService
 from monitor.metrics import Metrics
@@ -44,6 +45,7 @@ class AppState:
     leading: bool = True  # whether this replica leads: watches, plans, keeps promises
     status_cache: StatusCache | None = field(default=None)
     targets_cache: TargetsCache = field(default_factory=TargetsCache)  # Prometheus's SD answer
+    readiness: DatabasePing = field(default_factory=DatabasePing)  # /readyz's one query in flight
 
     def changed(self) -> None:
         """Calendars, systems or audiences changed: levels, checks and plans follow now.
