@@ -10,10 +10,11 @@ import functools
 import secrets
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from monitor.fields import known_zone
 
 
 class Settings(BaseSettings):
@@ -160,14 +161,7 @@ class Settings(BaseSettings):
         parse_networks(value)  # a bad one stops start-up, naming it
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    _known_zone = field_validator("timezone")(known_zone)
 
     def signing_key(self) -> str:
         """The key for signed links: the configured one, else one kept in the data directory."""

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from calendars import Category
 from calendars.rules import WorkingDaysSpec
 from monitor.checks.specs import technical_name
-from monitor.fields import Email, Language, at_most, email_domain, is_stored
+from monitor.fields import Email, Language, at_most, email_domain, is_stored, known_zone
 from monitor.site.base import HOLIDAY_PROBE_YEAR, Strict
 
 CHANNELS = ("email", "chat", "file")
@@ -94,14 +93,7 @@ class AudienceSpec(Strict):
 
     _name = field_validator("name")(technical_name)
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
-            raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    _zone = field_validator("timezone")(known_zone)
 
     @field_validator("working_days")
     @classmethod

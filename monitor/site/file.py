@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
 
 from calendars import Category, Level
 from calendars.rules import WorkingDaysSpec
-from monitor.fields import STORED
+from monitor.fields import STORED, known_zone
 from monitor.intensity.policy import DEFAULT_POLICY, LevelPolicy, Policy, combine
 from monitor.intensity.ramps import DEFAULT_RAMPS, Ramp
 from monitor.intensity.timeline import RampRules
@@ -31,19 +31,7 @@ class SiteFile(Strict):
     audiences: tuple[AudienceSpec, ...] = ()
     subscribers: Subscribers | None = None
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                ZoneInfo(value)
-            except (
-                ZoneInfoNotFoundError,
-                ValueError,
-                OSError,
-            ):  # OSError: a name too long for a path
-                raise ValueError(f"unknown time zone {value!r}") from None
-        return value
+    _known_zone = field_validator("timezone")(known_zone)
 
     @field_validator("ramps")
     @classmethod
