@@ -23,6 +23,7 @@ headers refuse line breaks, terminal output escapes controls).
 from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ValidationInfo, field_validator
 
@@ -92,6 +93,16 @@ def _email(value: str, info: ValidationInfo) -> str:
         raise ValueError(f"{value!r} is not an email address: {exc}") from None
     # An internationalised domain travels as its ASCII (IDNA) form; anything else as written.
     return value if value.isascii() else checked.ascii_email or value
+
+
+def known_zone(value: str | None) -> str | None:
+    """An IANA zone name the zone database has (None stays None); else the error naming it."""
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a path
+            raise ValueError(f"unknown time zone {value!r}") from None
+    return value
 
 
 def email_domain(value: str) -> str:

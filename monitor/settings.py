@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from monitor.reading_settings import is_zone
+from monitor.fields import known_zone
 
 
 class Settings(BaseSettings):
@@ -163,12 +163,7 @@ class Settings(BaseSettings):
         parse_networks(value)  # a bad one stops start-up, naming it
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if not is_zone(value):
-            raise ValueError(f"unknown time zone {value!r}")
-        return value
+    _known_zone = field_validator("timezone")(known_zone)
 
     def signing_key(self) -> str:
         """The key for signed links: the configured one, else one kept in the data directory."""

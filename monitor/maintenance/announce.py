@@ -124,7 +124,7 @@ def window_uid(window: MaintenanceWindow) -> str:
 def maintenance_message(composer: Composer, claim: Claim) -> Message | None:
     """The announcement for one reader; None when the window was cancelled or has ended."""
     from monitor.db.engine import session_scope
-    from monitor.notices.compose import Shared
+    from monitor.notices.shared import Shared
 
     window_id = int(claim.dedupe_key.split("/")[1])
     audience = composer.audience(claim.audience)

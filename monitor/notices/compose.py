@@ -13,7 +13,6 @@ import asyncio
 import secrets
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -23,30 +22,21 @@ from sqlmodel import col
 from monitor.alerts.details import ALERT_DETAILS, details_message
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
-from monitor.db.models import (
-    Delivery,
-    Feedback,
-    Incident,
-    Occurrence,
-    Period,
-    PeriodTarget,
-    ProblemReport,
-    System,
-    Unsubscribe,
-)
+from monitor.db.models import ProblemReport, Unsubscribe
 from monitor.jobs import WorkersBusy
 from monitor.maintenance.announce import maintenance_message
+from monitor.notices.contact_messages import alert_message, overdue_message
+from monitor.notices.incident_notice import incident_message
 from monitor.notices.period_report import period_report_message
 from monitor.notices.plan import PERIOD_REPORT
-from monitor.notices.readings import name_in, status_between, status_in, work_behind
+from monitor.notices.readings import name_in, status_in
 from monitor.notices.report import REPORT, report_message
+from monitor.notices.shared import Shared, read_shared
 from monitor.notices.together import compose_together
-from monitor.notices.wording import in_reader_words
 from monitor.settings import Settings
 from monitor.site import AudienceSpec, Subscribers
 from monitor.store.audiences import find_audience
 from monitor.subscribers.confirmation import confirmation_message
-from notifiers.categories import work_of
 from notifiers.channels.base import DeliveryError
 from notifiers.kinds import INCIDENT_KINDS, MAINTENANCE, SUBSCRIBE
 from notifiers.links import Links
@@ -57,16 +47,6 @@ from notifiers.render import CATEGORY_LABELS, NoticeRenderer
 SHARED_FOR_SECONDS = 60.0
 ALERT = "alert"  # "still a problem" sent on to an audience's IT contact
 OVERDUE = "overdue"  # a promised update came due with nothing posted: told to the IT contact
-
-
-@dataclass(frozen=True, slots=True)
-class Shared:
-    """What every recipient of one occurrence's notice sees alike."""
-
-    period: dict[str, Any]
-    occurrence: dict[str, Any]
-    systems: list[dict[str, Any]]  # name, plain_name and plain_names by language
-    status: dict[str, Any]  # its problems carry the system's plain_names too
 
 
 class Composer:
@@ -97,11 +77,12 @@ class Composer:
         self._unsubscribes: dict[str, tuple[float, frozenset[str]]] = {}
         # Kinds that are not notices about an occurrence, each with its own composer.
         self._by_kind: dict[str, Callable[[Claim], Message | None]] = {
-            REPORT: self._report, ALERT: self._alert, OVERDUE: self._overdue,
+            REPORT: self._report, ALERT: lambda claim: alert_message(self, claim),
+            OVERDUE: lambda claim: overdue_message(self, claim),
             ALERT_DETAILS: self._alert_details, SUBSCRIBE: self._confirmation,
             PERIOD_REPORT: lambda claim: period_report_message(self, claim),
             MAINTENANCE: lambda claim: maintenance_message(self, claim),
-            **dict.fromkeys(INCIDENT_KINDS, self._incident),
+            **dict.fromkeys(INCIDENT_KINDS, lambda claim: incident_message(self, claim)),
         }  # fmt: skip
 
     async def __call__(self, claim: Claim) -> Message | None:
@@ -212,109 +193,6 @@ class Composer:
             },
         }
 
-    def _incident(self, claim: Claim) -> Message | None:
-        """An incident, an update or the resolution, for one reader."""
-        audience = self.audience(claim.audience)
-        if audience is None or claim.incident_id is None or self.unsubscribed(claim):
-            return None
-        with session_scope(self.engine) as session:
-            found = session.execute(
-                select(Incident, col(System.name), col(System.plain_name), col(System.plain_names))
-                .join(System, col(System.id) == col(Incident.system_id)).where(col(Incident.id) == claim.incident_id)
-            ).first()  # fmt: skip
-            if found is None:
-                return None
-            works = work_behind(session, found[1], found[0].opened_at)
-        incident, system, plain_name, plain_names = found
-        if claim.kind != "resolved" and (
-            incident.resolved_at is not None or incident.next_update_at is None
-        ):
-            return None  # fixed meanwhile: a promise of news would mislead; the resolved notice follows
-        shared = Shared(
-            period={"title": incident.public_line, "category": "custom", "level": incident.level},
-            occurrence={
-                "start": incident.opened_at,
-                "end": incident.next_update_at or incident.opened_at,
-            },
-            systems=[{"name": system, "plain_name": plain_name, "plain_names": plain_names}],
-            status={},
-        )
-        unsubscribe = self.links.unsubscribe(audience.name, claim.recipient_address)
-        context = self.context(claim, audience, shared, unsubscribe)
-        language, here = audience.language, context["systems"][0]["plain_name"]
-
-        def words(text: str) -> str:  # closewatch's own English defaults, in the reader's words
-            return in_reader_words(text, language, system=plain_name, system_here=here)
-
-        line = words(incident.public_line)
-        context["incident"] = {
-            "title": line, "what_happened": line, "affected": work_of(works, language, system=here),
-            "handler": {"name": incident.handler or audience.contact.name},
-            "next_update": incident.next_update_at or incident.opened_at,
-            "summary": words(incident.summary), "what_you_can_do": words(incident.what_you_can_do),
-        }  # fmt: skip
-        if claim.kind != "resolved":
-            context["links"].update(feedback_sorted="", feedback_problem="", feedback_rating="")
-        rendered = self.renderer.render(
-            claim.kind, context, lang=audience.language, audience=audience.name
-        )
-        return Message(
-            dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
-            recipient_address=claim.recipient_address, subject=rendered.subject, text=rendered.text,
-            html=rendered.html, sender_name=audience.contact.name, reply_to=audience.contact.email or None,
-            unsubscribe_url=unsubscribe,
-            written_at=self.clock(),
-        )  # fmt: skip
-
-    def _overdue(self, claim: Claim) -> Message | None:
-        """For the IT contact: a promised update was due, and closewatch sent one on its own."""
-        with session_scope(self.engine) as session:
-            incident = session.get(Incident, claim.incident_id) if claim.incident_id else None
-        if incident is None:
-            return None
-        text = (
-            f"A promised update on incident {incident.id} ({incident.public_line}) was due and nothing new was "
-            "posted, so closewatch told the readers that IT is still working on it.\n\n"
-            f"Post the next update before it is due again:\n  closewatch incident update {incident.id} "
-            '--message "..." --next-update 30m\n'
-        )
-        return Message(
-            dedupe_key=claim.dedupe_key,
-            kind=claim.kind,
-            recipient_name=claim.recipient_name,
-            recipient_address=claim.recipient_address,
-            subject=f"A promised update was due: incident {incident.id}",
-            text=text,
-            sender_name="closewatch",
-            written_at=self.clock(),
-        )
-
-    def _alert(self, claim: Claim) -> Message | None:
-        """ "Still a problem" from a reader, for their IT contact: plain facts, a way to answer."""
-        feedback_id = int(claim.dedupe_key.rsplit("/", 1)[-1])
-        with session_scope(self.engine) as session:
-            feedback = session.get(Feedback, feedback_id)
-            if feedback is None:
-                return None
-            reader = session.execute(
-                select(col(Delivery.recipient_name)).where(col(Delivery.dedupe_key) == feedback.dedupe_key)
-            ).scalar_one_or_none()  # fmt: skip
-        shared = (
-            self.shared_for("alert", feedback.occurrence_id) if feedback.occurrence_id else None
-        )
-        about = shared.period["title"] if shared else "a recent notice"
-        who = f"{reader or feedback.recipient_address} <{feedback.recipient_address}>"
-        lines = [f'{who} answered "still a problem" about {about} ({claim.audience}).', ""]
-        if feedback.comment:
-            lines += ["They wrote:", feedback.comment, ""]
-        lines.append("Reply to this message to reach them.")
-        return Message(
-            dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
-            recipient_address=claim.recipient_address, subject=f"Still a problem: {about}, {reader or 'a reader'}",
-            text="\n".join(lines), sender_name="closewatch", reply_to=feedback.recipient_address,
-            written_at=self.clock(),
-        )  # fmt: skip
-
     def _alert_details(self, claim: Claim) -> Message | None:
         """What other monitoring said about an incident, for an IT contact."""
         return details_message(self.engine, claim.incident_id, dedupe_key=claim.dedupe_key,
@@ -364,45 +242,6 @@ class Composer:
         key = (kind, occurrence_id)
         cached = self._shared.get(key)
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
-            cached = (time.monotonic(), self._read_shared(occurrence_id))
+            cached = (time.monotonic(), read_shared(self.engine, occurrence_id, self.clock()))
             self._shared[key] = cached
         return cached[1]
-
-    def _read_shared(self, occurrence_id: int) -> Shared | None:
-        now = self.clock()
-        with session_scope(self.engine) as session:
-            row = session.execute(
-                select(Occurrence, Period).join(Period, col(Period.id) == col(Occurrence.period_id)).where(col(Occurrence.id) == occurrence_id)
-            ).first()  # fmt: skip
-            if row is None:
-                return None
-            occurrence, period = row
-            names = list(session.execute(
-                select(col(PeriodTarget.name)).where(col(PeriodTarget.period_id) == period.id, col(PeriodTarget.kind) == "system")
-            ).scalars())  # fmt: skip
-            plain = {
-                name: (plain_name, plain_names)
-                for name, plain_name, plain_names in session.execute(
-                    select(col(System.name), col(System.plain_name), col(System.plain_names)).where(
-                        col(System.name).in_(names)
-                    )
-                )
-            }
-            status = status_between(session, names, occurrence.start, min(now, occurrence.end))
-        return Shared(
-            period={
-                "title": occurrence.title or period.title,
-                "category": occurrence.category,
-                "level": occurrence.level,
-            },
-            occurrence={"start": occurrence.start, "end": occurrence.end},
-            systems=[
-                {
-                    "name": name,
-                    "plain_name": plain.get(name, (name, {}))[0],
-                    "plain_names": plain.get(name, (name, {}))[1],
-                }
-                for name in names
-            ],
-            status=status,
-        )

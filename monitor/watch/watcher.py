@@ -33,25 +33,25 @@ from monitor.checks import run_probe
 from monitor.checks.base import Outcome
 from monitor.clock import Clock, system_clock
 from monitor.db.engine import session_scope
-from monitor.db.models import Incident, IncidentEvent, System
+from monitor.db.models import Incident, System
 from monitor.intensity.policy import LevelPolicy
 from monitor.intensity.service import IntensityService
-from monitor.maintenance.windows import in_maintenance
 from monitor.metrics import Metrics
 from monitor.refresh import refresh_stale_calendars
 from monitor.settings import Settings
 from monitor.store.systems import WatchedCheck, watched_checks
+from monitor.watch.incident_rows import store_change
 from monitor.watch.incidents import Change, IncidentTracker
+from monitor.watch.open_incidents import OpenIncidents
 from monitor.watch.results import ResultBuffer, prune, roll_up, write_results
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     SystemPolicies = dict[str, tuple[int, dict[str, Any]]]  # system name: (system id, policy)
-    OpenIncidents = Sequence[Row[int, int | None, str, int]]  # incident, check, system, level
+    OpenIncidentRows = Sequence[Row[int, int | None, str, int]]  # incident, check, system, level
 
 BOUNDARY_JOB = "level-boundary"
-PRIORITY = {Level.CRITICAL: "p1", Level.HIGH: "p2", Level.ELEVATED: "p3", Level.NORMAL: "p4"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +81,7 @@ class Watcher:
         self.tracker = IncidentTracker()
         self.buffer = ResultBuffer()
         self.planned: dict[int, Planned] = {}
-        self.open_incidents: dict[int, tuple[str, Level]] = {}
-        self.priorities: dict[int, str] = {}  # as ranked when the incident was told
-        self._external: set[int] = set()  # open incidents from other monitoring, not checks
+        self.incidents = OpenIncidents(metrics)
         self.lags: deque[float] = deque(maxlen=100_000)
         self._system_ids: dict[str, int] = {}
         self._policies: dict[str, dict[str, object]] = {}
@@ -154,16 +152,10 @@ class Watcher:
         checks, policies, open_incidents = await asyncio.to_thread(self._read_watch_state)
         self._system_ids = {name: system_id for name, (system_id, _policy) in policies.items()}
         self._policies = {name: policy for name, (_system_id, policy) in policies.items()}
-        for incident_id, check_id, system, level in open_incidents:
+        for incident_id, check_id, _system, _level in open_incidents:
             if check_id is not None and self.tracker.streaks.get(check_id) is None:
                 self.tracker.restore(check_id, incident_id)
-            self.open_incidents[incident_id] = (system, Level(level))
-        # Incidents other monitoring opened (no check) may have ended on another replica.
-        external = {incident_id for incident_id, check_id, *_ in open_incidents if check_id is None}
-        for ended in self._external - external:
-            self.open_incidents.pop(ended, None)
-        self._external = external
-        self._publish_incidents()
+        self.incidents.follow(open_incidents)
         site = self.intensity.site
         now = self.clock()
         plan = {}
@@ -295,70 +287,30 @@ class Watcher:
 
     def _store_change(self, planned: Planned, change: Change) -> None:
         check = planned.check
-        data = {"status": change.outcome.status.value, "duration": round(change.outcome.duration, 3),
-                "failures": change.failures, "level": change.level.label}  # fmt: skip
-        quiet = False
         with session_scope(self.engine) as session:
+            system_id = self._system_ids.get(check.system, 0)
+            incident_id, window = store_change(session, check, change, system_id)
             if change.kind == "opened":
-                incident = Incident(
-                    system_id=self._system_ids.get(check.system, 0), check_id=check.id, status="open",
-                    level=int(change.level), title=f"{check.system}/{check.name}: {change.outcome.message}",
-                    opened_at=change.at,
-                )  # fmt: skip
-                session.add(incident)
-                session.flush()
-                assert incident.id is not None
-                incident_id = incident.id
                 self.tracker.opened(check.id, incident_id)
-                self.open_incidents[incident_id] = (check.system, change.level)
-                # Planned work: IT sees the incident; the people it would alarm are not told.
-                window = in_maintenance(session, check.system, change.at)
-                if window is not None:
-                    quiet = True
-                    session.add(IncidentEvent(incident_id=incident_id, at=change.at, kind="maintenance",
-                                              message=f"during maintenance window {window.id}: {window.reason}; "
-                                                      "users are not told"))  # fmt: skip
-            else:
-                assert change.incident_id is not None
-                incident_id = change.incident_id
-                if change.kind == "recovered":
-                    stored = session.get(Incident, incident_id)
-                    if stored is not None:
-                        stored.status, stored.closed_at = "closed", change.at
-                        session.add(stored)
-                    self.open_incidents.pop(incident_id, None)
-            session.add(IncidentEvent(incident_id=incident_id, at=change.at, kind=change.kind,
-                                      message=change.outcome.message, data=data))  # fmt: skip
-        self._publish_incidents()
-        if self.on_incident is not None and not quiet:
+                self.incidents.opened(incident_id, check.system, change.level)
+            elif change.kind == "recovered":
+                self.incidents.closed(incident_id)
+        self.incidents.publish()
+        if self.on_incident is not None and window is None:
             try:
                 ranked = self.on_incident(change.kind, incident_id, planned, change.at)
             except Exception:  # telling people must never stop the watching
                 log.exception("could not tell audiences about incident %s", incident_id)
             else:
-                if ranked and incident_id in self.open_incidents:
-                    self.priorities[incident_id] = ranked
-                    self._publish_incidents()
+                if ranked and incident_id in self.incidents:
+                    self.incidents.priorities[incident_id] = ranked
+                    self.incidents.publish()
 
     def incident_elsewhere(
         self, kind: str, incident_id: int, system: str, level: Level, rank: str | None
     ) -> None:
         """An incident opened or recovered outside the checks (an alert from other monitoring)."""
-        if kind == "opened":
-            self.open_incidents[incident_id] = (system, level)
-            self._external.add(incident_id)
-            if rank:
-                self.priorities[incident_id] = rank
-        else:
-            self.open_incidents.pop(incident_id, None)
-            self._external.discard(incident_id)
-        self._publish_incidents()
-
-    def _publish_incidents(self) -> None:
-        self.metrics.incidents_open.clear()
-        for incident_id, (system, level) in self.open_incidents.items():
-            rank = self.priorities.get(incident_id, PRIORITY[level])
-            self.metrics.incidents_open.labels(system, level.label, rank).inc()
+        self.incidents.elsewhere(kind, incident_id, system, level, rank)
 
     # -- housekeeping ---------------------------------------------------------------------------
 
@@ -386,7 +338,7 @@ class Watcher:
 
     def _read_watch_state(
         self,
-    ) -> tuple[list[WatchedCheck], SystemPolicies, OpenIncidents]:
+    ) -> tuple[list[WatchedCheck], SystemPolicies, OpenIncidentRows]:
         with session_scope(self.engine) as session:
             checks = watched_checks(session)
             policies = {
@@ -401,7 +353,7 @@ class Watcher:
                 .where(col(Incident.status) == "open")
             ).all()  # fmt: skip
         # Primary keys read back are never NULL: SQLModel types them Optional for rows not yet saved.
-        return checks, cast("SystemPolicies", policies), cast("OpenIncidents", open_incidents)
+        return checks, cast("SystemPolicies", policies), cast("OpenIncidentRows", open_incidents)
 
 
 def _new_scheduler() -> AsyncIOScheduler:

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
 import click
+import pytest
 
 from monitor.api import ROUTERS
 from monitor.cli import app

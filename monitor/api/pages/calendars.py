@@ -32,9 +32,9 @@ from monitor.api.pages.plumbing import (
     hover,
     one_line,
     page_zone,
+    posted_form,
     render_page,
     see,
-    small_form,
 )
 from monitor.api.pages.subscribed import subscription_rows
 from monitor.api.problems import Problem
@@ -231,12 +231,10 @@ async def calendar_import(request: Request) -> Response:
 # {name:path}: the template quotes "/" as %2F, which arrives decoded (see routes_calendars).
 @router.post("/calendars/{name:path}/delete", response_class=HTMLResponse)
 async def calendar_delete(name: str, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR)
+    if isinstance(posted, Response):
+        return posted
+    who, _form = posted
     with session_scope(state_of(request).engine) as session:
         calendar = find_calendar(session, name)
         if calendar is not None:

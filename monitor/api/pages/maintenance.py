@@ -18,8 +18,8 @@ from sqlmodel import Session, col
 
 from calendars import Level
 from calendars.text import unwanted_in
-from monitor.api.pages.plumbing import csrf_refused, gate, page_zone, render_page, see, small_form
-from monitor.api.session import UiSession, csrf_valid
+from monitor.api.pages.plumbing import gate, page_zone, posted_form, render_page, see
+from monitor.api.session import UiSession
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import Bar, Row
 from monitor.db.engine import session_scope
@@ -86,12 +86,10 @@ def maintenance_page(request: Request, planned: str = "", cancelled: str = "") -
 
 @router.post("/maintenance", response_class=HTMLResponse)
 async def maintenance_plan(request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=8)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR, max_fields=8)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
     entered = {name: str(form.get(name) or "").strip()[: LIMITS[name]] for name in FIELDS}
     zone = page_zone(request)
     try:
@@ -137,12 +135,10 @@ def _request(entered: dict[str, str], zone: tzinfo, who: str) -> WindowRequest:
 
 @router.post("/maintenance/{window_id}/cancel", response_class=HTMLResponse)
 async def maintenance_cancel(window_id: str, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=8)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR, max_fields=8)
+    if isinstance(posted, Response):
+        return posted
+    who, _form = posted
     state = state_of(request)
     number = (
         int(window_id) if window_id.isascii() and window_id.isdigit() and len(window_id) < 10 else 0

@@ -24,8 +24,8 @@ from sqlmodel import col
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
 
-from monitor.api.pages.plumbing import csrf_refused, gate, message_page, render_page, see
-from monitor.api.session import UiSession, csrf_valid
+from monitor.api.pages.plumbing import gate, message_page, posted_with, render_page, see
+from monitor.api.session import UiSession
 from monitor.api.state import state_of
 from monitor.db.engine import session_scope
 from monitor.db.models import Audience
@@ -61,31 +61,7 @@ def audiences_page(request: Request) -> Response:
 
 @router.post("/audiences", response_class=HTMLResponse)
 async def create_form(request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form, directory = await _form(request)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
-    values = {field: str(form.get(field, "")) for field in FIELDS}
-    spec, errors, values = _spec(values, directory, base={})
-    state = state_of(request)
-    if spec is not None:
-        try:
-            with session_scope(state.engine) as session:
-                if _find(session, spec.name) is not None:
-                    errors["name"] = (
-                        f"An audience named “{spec.name}” exists already: edit it instead."
-                    )
-                else:
-                    save_audience(session, Audience(name=spec.name, timezone=spec.timezone), spec,
-                                  managed_by=API, now=state.clock())  # fmt: skip
-        except IntegrityError:
-            errors["name"] = f"An audience named “{spec.name}” exists already: edit it instead."
-    if spec is None or errors:
-        return _list(request, who, values=values, errors=errors, status=422)
-    state.changed()
-    return see(f"/audiences?saved={spec.name}")
+    return await _save_form(request, None)
 
 
 @router.get("/audiences/{name}/edit", response_class=HTMLResponse)
@@ -105,33 +81,60 @@ def edit_page(name: str, request: Request) -> Response:
 
 @router.post("/audiences/{name}/edit", response_class=HTMLResponse)
 async def edit_form(name: str, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form, directory = await _form(request)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    return await _save_form(request, name)
+
+
+async def _save_form(request: Request, name: str | None) -> Response:
+    """Add the audience the form describes (``name`` None) or change the one named: one path."""
+    posted = await posted_with(request, Role.EDITOR, _form)
+    if isinstance(posted, Response):
+        return posted
+    who, form, directory = posted
+    values = {field: str(form.get(field, "")) for field in FIELDS}
     state = state_of(request)
-    with session_scope(state.engine) as session:
-        audience = _find(session, name)
-        if audience is None:
-            return _missing(request, who, name)
-        if audience.managed_by == SITE:
-            return message_page(request, who, 409, "Managed by the site file",
-                                f"“{name}” comes from the site file; change it there.")  # fmt: skip
-        if audience.managed_by == SUBSCRIBERS:
-            return message_page(request, who, 409, "Made of people who asked for notices",
-                                f"“{name}” is {SUBSCRIBER_MANAGED}.")  # fmt: skip
-        values = {field: str(form.get(field, "")) for field in FIELDS} | {"name": name}
-        spec, errors, values = _spec(values, directory, base=dict(audience.spec))
-        if spec is not None and not errors:
-            save_audience(session, audience, spec, managed_by=API, now=state.clock())
+    try:
+        with session_scope(state.engine) as session:
+            audience = _find(session, name) if name is not None else None
+            if name is not None:
+                refused = _read_only(request, who, name, audience)
+                if refused is not None:
+                    return refused
+                values["name"] = name
+            base = dict(audience.spec) if audience is not None else {}
+            spec, errors, values = _spec(values, directory, base=base)
+            if spec is not None and audience is None and _find(session, spec.name) is not None:
+                errors["name"] = _exists(spec.name)
+            elif spec is not None and not errors:
+                if audience is None:
+                    audience = Audience(name=spec.name, timezone=spec.timezone)
+                save_audience(session, audience, spec, managed_by=API, now=state.clock())
+    except IntegrityError:  # created meanwhile by another request
+        if name is not None or spec is None:
+            raise
+        errors["name"] = _exists(spec.name)
     if spec is None or errors:
+        if name is None:
+            return _list(request, who, values=values, errors=errors, status=422)
         return render_page(
             request, "audience_edit", who, status=422, values=values, errors=errors, site=False
         )
     state.changed()
-    return see(f"/audiences?saved={name}")
+    return see(f"/audiences?saved={spec.name if name is None else name}")
+
+
+def _read_only(
+    request: Request, who: UiSession, name: str, audience: Audience | None
+) -> HTMLResponse | None:
+    """The refusal to change ``name`` here: missing, or managed elsewhere; None when it may."""
+    if audience is None:
+        return _missing(request, who, name)
+    if audience.managed_by == SITE:
+        return message_page(request, who, 409, "Managed by the site file",
+                            f"“{name}” comes from the site file; change it there.")  # fmt: skip
+    if audience.managed_by == SUBSCRIBERS:
+        return message_page(request, who, 409, "Made of people who asked for notices",
+                            f"“{name}” is {SUBSCRIBER_MANAGED}.")  # fmt: skip
+    return None
 
 
 def _list(
@@ -290,6 +293,10 @@ def _find(session: Any, name: str) -> Audience | None:
 def _site_zone(request: Request) -> str:
     state = state_of(request)
     return state.site.spec.timezone or state.settings.timezone
+
+
+def _exists(name: str) -> str:
+    return f"An audience named “{name}” exists already: edit it instead."
 
 
 def _missing(request: Request, who: UiSession, name: str) -> HTMLResponse:

@@ -20,15 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from calendars.yamldoc import DocumentError, load_document
-from monitor.api.pages.plumbing import (
-    csrf_refused,
-    gate,
-    message_page,
-    render_page,
-    see,
-    small_form,
-)
-from monitor.api.session import UiSession, csrf_valid
+from monitor.api.pages.plumbing import gate, message_page, posted_form, render_page, see
+from monitor.api.session import UiSession
 from monitor.api.state import state_of
 from monitor.checks.specs import HttpCheck, TcpCheck, TlsCheck
 from monitor.db.engine import session_scope
@@ -58,31 +51,7 @@ def systems_page(request: Request) -> Response:
 
 @router.post("/systems", response_class=HTMLResponse)
 async def create_form(request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=8)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
-    values = {name: str(form.get(name, "")) for name in TEXT_FIELDS}
-    spec, errors = _spec(values)
-    state = state_of(request)
-    if spec is not None:
-        try:
-            with session_scope(state.engine) as session:
-                if find_system(session, spec.name) is not None:
-                    errors["name"] = (
-                        f"A system named “{spec.name}” exists already: edit it instead."
-                    )
-                else:
-                    system = System(name=spec.name, plain_name=spec.plain_name)
-                    save_system(session, system, spec, managed_by=API, now=state.clock())
-        except IntegrityError:  # created meanwhile by another request
-            errors["name"] = f"A system named “{spec.name}” exists already: edit it instead."
-    if spec is None or errors:
-        return _list(request, who, values=values, errors=errors, status=422)
-    state.changed()
-    return see(f"/systems/{spec.name}?saved=1")
+    return await _save_form(request, None)
 
 
 @router.get("/systems/{name}/edit", response_class=HTMLResponse)
@@ -102,29 +71,45 @@ def edit_page(name: str, request: Request) -> Response:
 
 @router.post("/systems/{name}/edit", response_class=HTMLResponse)
 async def edit_form(name: str, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request, max_fields=8)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
-    values = {field: str(form.get(field, "")) for field in TEXT_FIELDS} | {"name": name}
+    return await _save_form(request, name)
+
+
+async def _save_form(request: Request, name: str | None) -> Response:
+    """Add the system the form describes (``name`` None) or change the one named: one path."""
+    posted = await posted_form(request, Role.EDITOR, max_fields=8)
+    if isinstance(posted, Response):
+        return posted
+    who, form = posted
+    values = {field: str(form.get(field, "")) for field in TEXT_FIELDS}
+    if name is not None:
+        values["name"] = name
     spec, errors = _spec(values)
     state = state_of(request)
-    with session_scope(state.engine) as session:
-        system = find_system(session, name)
-        if system is None:
-            return _missing(request, who, name)
-        if system.managed_by == SITE:
-            return message_page(request, who, 409, "Managed by the site file",
-                                f"“{name}” comes from the site file; change it there.")  # fmt: skip
-        if spec is not None and not errors:
-            save_system(session, system, spec, managed_by=API, now=state.clock())
+    try:
+        with session_scope(state.engine) as session:
+            system = find_system(session, name) if name is not None else None
+            if name is not None and system is None:
+                return _missing(request, who, name)
+            if system is not None and system.managed_by == SITE:
+                return message_page(request, who, 409, "Managed by the site file",
+                                    f"“{name}” comes from the site file; change it there.")  # fmt: skip
+            if spec is not None and system is None and find_system(session, spec.name) is not None:
+                errors["name"] = _exists(spec.name)
+            elif spec is not None:
+                if system is None:
+                    system = System(name=spec.name, plain_name=spec.plain_name)
+                save_system(session, system, spec, managed_by=API, now=state.clock())
+    except IntegrityError:  # created meanwhile by another request
+        if name is not None or spec is None:
+            raise
+        errors["name"] = _exists(spec.name)
     if spec is None or errors:
+        if name is None:
+            return _list(request, who, values=values, errors=errors, status=422)
         return render_page(request, "system_edit", who, status=422, values=values, errors=errors, site=False,
                            hint=CHECKS_HINT)  # fmt: skip
     state.changed()
-    return see(f"/systems/{name}?saved=1")
+    return see(f"/systems/{spec.name if name is None else name}?saved=1")
 
 
 def _list(
@@ -207,6 +192,10 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
         key = field if field in TEXT_FIELDS else "name"
         errors[key] = f"{errors[key]}; {message}" if key in errors else message
     return errors
+
+
+def _exists(name: str) -> str:
+    return f"A system named “{name}” exists already: edit it instead."
 
 
 def _missing(request: Request, who: UiSession, name: str) -> HTMLResponse:

@@ -7,8 +7,9 @@ roles are the API's. Every POST form carries a CSRF token bound to the session.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,8 @@ from monitor.api.session import UiSession, csrf_token, csrf_valid, read_session
 from monitor.api.state import state_of
 from monitor.api.timeline_svg import level_name
 from monitor.roles import Role
+
+Extra = TypeVar("Extra")
 
 TIMELINE_DAYS = 60
 TIMELINE_ROWS = 30
@@ -139,13 +142,29 @@ async def posted_form(
     request: Request, role: Role, *, max_fields: int = 4
 ) -> tuple[UiSession, FormData] | Response:
     """The signed-in person and their form, or the page that refuses them (role, CSRF)."""
+
+    async def text_only(request: Request) -> tuple[FormData, None]:
+        return await small_form(request, max_fields=max_fields), None
+
+    posted = await posted_with(request, role, text_only)
+    if isinstance(posted, Response):
+        return posted
+    who, form, _nothing = posted
+    return who, form
+
+
+async def posted_with(
+    request: Request, role: Role, read: Callable[[Request], Awaitable[tuple[FormData, Extra]]]
+) -> tuple[UiSession, FormData, Extra] | Response:
+    """As :func:`posted_form`, for a form ``read`` reads with something besides its text
+    fields (an uploaded file's text)."""
     who = gate(request, role)
     if isinstance(who, Response):
         return who
-    form = await small_form(request, max_fields=max_fields)
+    form, extra = await read(request)
     if not csrf_valid(request, who.nonce, form.get("csrf")):
         return csrf_refused(request, who)
-    return who, form
+    return who, form, extra
 
 
 def one_line(error: Exception) -> str:

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException
 
 from monitor.api.pages.calendars import show_calendars
-from monitor.api.pages.plumbing import BUSY, csrf_refused, gate, one_line, see, small_form
+from monitor.api.pages.plumbing import BUSY, csrf_refused, gate, one_line, posted_form, see
 from monitor.api.session import csrf_valid
 from monitor.api.state import state_of
 from monitor.jobs import WorkersBusy
@@ -70,12 +70,10 @@ async def subscribe_by_address(request: Request) -> Response:
 
 @router.post("/calendars/subscriptions/{name}/refresh", response_class=HTMLResponse)
 async def refresh_by_hand(name: str, request: Request) -> Response:
-    who = gate(request, Role.EDITOR)
-    if isinstance(who, Response):
-        return who
-    form = await small_form(request)
-    if not csrf_valid(request, who.nonce, form.get("csrf")):
-        return csrf_refused(request, who)
+    posted = await posted_form(request, Role.EDITOR)
+    if isinstance(posted, Response):
+        return posted
+    who, _form = posted
     state = state_of(request)
     try:
         done = await run_in_threadpool(refresh_subscription, state.engine, state.settings, name, now=state.clock())  # fmt: skip

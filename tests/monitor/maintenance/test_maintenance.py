@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import icalendar
 import pytest
-from sqlalchemy import Engine, select
 from click.testing import CliRunner
+from sqlalchemy import Engine, select
 
 from calendars import Level
 from monitor.api import create_app
