@@ -20,6 +20,7 @@ class OpenIncidents:
         self.levels: dict[int, tuple[str, Level]] = {}  # incident: (system, level)
         self.priorities: dict[int, str] = {}  # as ranked when the incident was told
         self.external: set[int] = set()  # from other monitoring, not checks
+        self._not_stored: set[int] = set()  # known here, not open in the last stored reading
 
     def __contains__(self, incident_id: int) -> bool:
         return incident_id in self.levels
@@ -31,15 +32,23 @@ class OpenIncidents:
         self.levels.pop(incident_id, None)
 
     def follow(self, stored: Iterable[tuple[int, int | None, str, int]]) -> None:
-        """Take the open incidents as stored (incident, check, system, level)."""
+        """Take the open incidents as stored (incident, check, system, level).
+
+        Any may have ended on another replica: an alert reported resolved there, or
+        an incident a person resolved through it. Incidents other monitoring opened
+        drop out at once; those the checks opened here only when two readings in a
+        row miss them, as one opened a moment ago may not be committed yet."""
         stored = list(stored)
+        open_ids = {incident_id for incident_id, *_ in stored}
         for incident_id, _check_id, system, level in stored:
             self.levels[incident_id] = (system, Level(level))
-        # Incidents other monitoring opened (no check) may have ended on another replica.
         external = {incident_id for incident_id, check_id, *_ in stored if check_id is None}
-        for ended in self.external - external:
+        missing = set(self.levels) - open_ids
+        for ended in (self.external - external) | (missing & self._not_stored):
             self.levels.pop(ended, None)
+            self.priorities.pop(ended, None)
         self.external = external
+        self._not_stored = missing
         self.publish()
 
     def elsewhere(
