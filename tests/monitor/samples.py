@@ -60,3 +60,11 @@ def moved(calendar: bytes, to: date, *, since: date = date(2026, 11, 27)) -> byt
         return day.strftime("%Y%m%d").encode()
 
     return _DATE.sub(move, calendar)
+
+
+def tampered(signed: str) -> str:
+    """``signed`` (a link, or a path, ending in its signature) with one character of the
+    signature changed: the tenth from the end, where every bit counts (the last one's low
+    bits may be padding, and a fixed replacement may be what was there)."""
+    at = len(signed) - 10
+    return signed[:at] + ("B" if signed[at] == "A" else "A") + signed[at + 1 :]

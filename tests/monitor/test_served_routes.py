@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from tests.monitor.samples import event, ics
+from tests.monitor.samples import event, ics, tampered
 from tests.monitor.subscriptions.calendar_server import calendar_host
 from tests.served import CLOSEWATCH, Served, closewatch_serve
 
@@ -305,7 +305,7 @@ def test_an_audience_feed_link_gives_its_periods(api: Api) -> None:
         head = anonymous.head(signed)
         api.exercised.add(("HEAD", "/calendar.ics"))
         unchanged = anonymous.get(signed, headers={"If-None-Match": feed.headers["etag"]})
-        forged = anonymous.get(signed[:-2] + "xx")
+        forged = anonymous.get(tampered(signed))
     everything = api.call("GET", "/calendar.ics")
 
     assert feed.status_code == 200 and "Month-end closing" in feed.text, feed.text  # the demo's

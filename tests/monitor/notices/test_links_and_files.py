@@ -29,7 +29,7 @@ from notifiers.links import BadLink, Links
 from notifiers.outbox import Claim, OutboxWorker
 from notifiers.render import NoticeRenderer
 from tests.conftest import NOW
-from tests.monitor.samples import event, ics
+from tests.monitor.samples import event, ics, tampered
 
 SITE = load_site("""
 systems: [{name: sap-fi, plain_name: das Rechnungssystem}]
@@ -168,7 +168,7 @@ async def test_an_edited_link_is_refused_and_stores_nothing(
     client: httpx.AsyncClient, engine: Engine, settings: Settings
 ) -> None:
     link = Links(settings.signing_key(), settings.public_url).feedback("any/key", "sorted")
-    edited = path_of(link)[:-3] + "abc"
+    edited = tampered(path_of(link))
 
     response = await client.post(edited, data={"answer": "sorted"})
 
