@@ -6,8 +6,9 @@
 #   2028-02-29 12:00 UTC  a leap day
 #   2027-12-31 23:30 UTC  New Year's Eve in UTC, New Year's Day in Berlin
 # Two runs at a time (the machine has two cores), on SQLite: the browser, promtool,
-# schemathesis, PostgreSQL and fault tests run once, at the real date, in `make test` (the
-# dates are computed in Python, the same for both databases), which keeps CI short. Usage: tests/run_at_dates.sh [pytest args]
+# schemathesis, PostgreSQL, fault and `dateless` tests (attacks, fuzzing, process plumbing)
+# run once, at the real date, in `make test` (the dates are computed in Python, the same for
+# both databases), which keeps CI short. Usage: tests/run_at_dates.sh [pytest args]
 set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v faketime >/dev/null || { echo "faketime is missing: apt-get install faketime" >&2; exit 2; }
@@ -16,7 +17,7 @@ dates=("2027-03-14 07:30:00" "2027-10-31 23:30:00" "2028-02-29 12:00:00" "2027-1
 logs=$(mktemp -d)
 run_at() {
   TZ=UTC faketime "$1" .venv/bin/pytest -q -p no:cacheprovider \
-    --ignore=tests/ui --ignore=tests/deploy -m "not schemathesis and not postgres and not faults" "${@:2}" >"$logs/$1.log" 2>&1
+    --ignore=tests/ui --ignore=tests/deploy -m "not schemathesis and not postgres and not faults and not dateless" "${@:2}" >"$logs/$1.log" 2>&1
 }
 
 failed=0

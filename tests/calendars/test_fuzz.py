@@ -17,6 +17,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,9 @@ from calendars import CalendarError, Horizon, ParsedCalendar
 from calendars.load import load_calendar
 from calendars.options import ParseOptions
 from tests.strategies import yaml_value
+
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
 
 OPTIONS = ParseOptions(
     horizon=Horizon(datetime(2026, 10, 1, tzinfo=UTC), datetime(2027, 11, 1, tzinfo=UTC)),

@@ -28,6 +28,9 @@ from tests.attacks import (
 )
 from tests.conftest import NOW, make_token
 
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
+
 Attacked = tuple[httpx.AsyncClient, dict[str, str], dict[str, str]]
 
 

@@ -15,6 +15,9 @@ import pytest
 from calendars import CalendarError
 from monitor.jobs import WORKER_NICENESS, JobError, JobPool, JobTimedOut, WorkersBusy, run_here
 
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
+
 
 # Jobs run in another process: they are module-level functions, found there by name.
 def worker_pid() -> int:

@@ -29,6 +29,9 @@ from monitor.store.calendars import save_calendar
 from tests.monitor.samples import INVENTORY, ics
 from tests.monitor.test_serve import CLOSEWATCH, free_port
 
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
+
 BIG = "99999999999999999999"
 
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.site import SiteFile, check_site
 from tests.strategies import yaml_value
+
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
 
 FUZZ = settings(max_examples=150, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
 TIME_LIMIT = 3.0

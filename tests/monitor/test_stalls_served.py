@@ -21,6 +21,9 @@ import pytest
 from tests.attacks import secondly_series
 from tests.monitor.test_serve import CLOSEWATCH, free_port
 
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
+
 JOB_SECONDS = 4
 
 

@@ -18,11 +18,15 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from monitor.db.engine import make_engine, session_scope
 from monitor.db.models import Delivery
 from tests.notifiers.smtp import SMTPServer
+
+# Nothing here depends on the date: it runs once, at the real date (not in tests/run_at_dates.sh).
+pytestmark = pytest.mark.dateless
 
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 MEMBERS = 600
