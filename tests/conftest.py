@@ -40,6 +40,21 @@ TABLES = ("period_target", "occurrence", "period", "calendar", "api_token", "bro
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
+class PinnedClock:
+    """The app's clock in tests: it says ``now``, which a test may move."""
+
+    def __init__(self, now: datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> PinnedClock:
+    return PinnedClock()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -21,26 +21,13 @@ from monitor.db.engine import session_scope
 from monitor.db.models import ApiToken, BrowserSession
 from monitor.roles import Role
 from monitor.settings import Settings
-from tests.conftest import NOW, make_token
+from tests.conftest import NOW, PinnedClock, make_token
 from tests.monitor.test_cli import run
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
 
 
 @pytest.fixture
 async def pages(
-    engine: Engine, settings: Settings, clock: Clock
+    engine: Engine, settings: Settings, clock: PinnedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, engine=engine, clock=clock, migrate=False)
     transport = httpx.ASGITransport(app=app)
@@ -112,7 +99,7 @@ async def test_sign_out_ends_the_session_even_for_a_copy_of_the_cookie(
 
 
 async def test_a_session_ends_twelve_hours_after_signing_in(
-    pages: httpx.AsyncClient, viewer: dict[str, str], clock: Clock
+    pages: httpx.AsyncClient, viewer: dict[str, str], clock: PinnedClock
 ) -> None:
     cookie = await _signed_in(pages, viewer)
 
@@ -188,7 +175,7 @@ async def test_admins_list_tokens_without_secrets_or_hashes(
 
 
 async def test_sign_in_is_refused_for_a_while_after_many_wrong_tokens(
-    pages: httpx.AsyncClient, viewer: dict[str, str], clock: Clock
+    pages: httpx.AsyncClient, viewer: dict[str, str], clock: PinnedClock
 ) -> None:
     for attempt in range(FAILURES):
         clock.now = NOW + timedelta(seconds=attempt)

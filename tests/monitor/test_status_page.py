@@ -15,7 +15,7 @@ from monitor.api.state import app_state
 from monitor.db.engine import session_scope
 from monitor.db.models import Check, Incident, System
 from monitor.settings import Settings
-from tests.conftest import NOW
+from tests.conftest import NOW, PinnedClock
 from tests.monitor.samples import MONTH_END, event, ics
 from tests.monitor.test_api_calendars import upload
 
@@ -27,22 +27,9 @@ BOARD_VISIT = event("visit@acme", "Board visit", "20261130", "20261201", "X-CLOS
 INCIDENT_TITLE = "fi-http: HTTP 500 from https://sap-fi.internal/health (deadlock)"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
-
-
 @pytest.fixture
 async def app_client(
-    engine: Engine, settings: Settings, clock: Clock
+    engine: Engine, settings: Settings, clock: PinnedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, engine=engine, clock=clock, migrate=False)
     transport = httpx.ASGITransport(app=app)
@@ -165,7 +152,7 @@ async def test_page_is_cacheable_and_answers_if_none_match_with_304(
 
 
 async def test_one_snapshot_per_thirty_seconds(
-    app_client: httpx.AsyncClient, editor: dict[str, str], engine: Engine, clock: Clock
+    app_client: httpx.AsyncClient, editor: dict[str, str], engine: Engine, clock: PinnedClock
 ) -> None:
     system_id = await _site(app_client, editor, engine)
     clock.now = NOW + timedelta(seconds=1)
@@ -191,7 +178,7 @@ async def test_one_snapshot_per_thirty_seconds(
 
 
 async def test_the_etag_stays_while_the_page_says_the_same_and_says_since_when(
-    app_client: httpx.AsyncClient, editor: dict[str, str], engine: Engine, clock: Clock
+    app_client: httpx.AsyncClient, editor: dict[str, str], engine: Engine, clock: PinnedClock
 ) -> None:
     system_id = await _site(app_client, editor, engine)
     first = await app_client.get("/status")

@@ -10,7 +10,7 @@ import email
 import email.policy
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from email.message import EmailMessage
 
 import httpx
@@ -31,7 +31,7 @@ from notifiers.links import Links
 from notifiers.linter import lint_message
 from notifiers.outbox import OutboxWorker
 from notifiers.render import NoticeRenderer, sample_context
-from tests.conftest import NOW
+from tests.conftest import NOW, PinnedClock
 from tests.monitor.samples import event, ics, tampered
 
 SITE = """
@@ -46,19 +46,6 @@ ANNA = {"name": "Anna Schmidt", "email": "anna@Example.COM", "language": "de",
         "system": ["the invoicing system", "the warehouse system"]}  # fmt: skip
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def site() -> SiteFile:
     return load_site(SITE)
@@ -66,7 +53,7 @@ def site() -> SiteFile:
 
 @pytest.fixture
 async def client(
-    engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    engine: Engine, settings: Settings, site: SiteFile, clock: PinnedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings, engine=engine, clock=clock, migrate=False, site=site)
     transport = httpx.ASGITransport(app=app)
@@ -83,7 +70,7 @@ async def ask(client: httpx.AsyncClient, **answers: object) -> httpx.Response:
 
 
 async def send_outbox(
-    engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    engine: Engine, settings: Settings, site: SiteFile, clock: PinnedClock
 ) -> list[EmailMessage]:
     """Deliver what is due as .eml files, and read them back."""
     outbox = settings.data_dir / "outbox"
@@ -212,7 +199,11 @@ def test_the_confirmation_passes_the_tone_linter_as_template_and_as_sent(languag
 
 
 async def test_a_request_sends_only_the_confirmation_and_keeps_no_address(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     response = await ask(client)
 
@@ -241,7 +232,11 @@ async def test_a_request_sends_only_the_confirmation_and_keeps_no_address(
 
 
 async def test_the_answer_never_tells_whether_an_address_is_subscribed(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     first = await ask(client)
     (message,) = await send_outbox(engine, settings, site, clock)
@@ -268,7 +263,7 @@ async def test_one_address_gets_at_most_three_confirmations_a_day_and_no_one_is_
 
 
 async def test_a_client_asking_too_often_waits_with_retry_after(
-    client: httpx.AsyncClient, engine: Engine, clock: Clock
+    client: httpx.AsyncClient, engine: Engine, clock: PinnedClock
 ) -> None:
     for number in range(5):
         assert (await ask(client, email=f"person{number}@example.com")).status_code == 200
@@ -287,7 +282,11 @@ async def test_a_client_asking_too_often_waits_with_retry_after(
 
 
 async def test_confirming_makes_a_member_of_each_systems_audience_in_their_language(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     await ask(client)
     (message,) = await send_outbox(engine, settings, site, clock)
@@ -315,7 +314,11 @@ async def test_confirming_makes_a_member_of_each_systems_audience_in_their_langu
 
 
 async def test_a_confirmation_link_expires_after_two_days(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     await ask(client)
     (message,) = await send_outbox(engine, settings, site, clock)
@@ -330,7 +333,11 @@ async def test_a_confirmation_link_expires_after_two_days(
 
 
 async def test_an_edited_confirmation_link_does_not_work(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     await ask(client)
     (message,) = await send_outbox(engine, settings, site, clock)
@@ -343,7 +350,11 @@ async def test_an_edited_confirmation_link_does_not_work(
 
 
 async def test_unsubscribing_leaves_the_audience_and_asking_again_comes_back(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     await ask(client, system=["the invoicing system"])
     (confirmation,) = await send_outbox(engine, settings, site, clock)
@@ -371,7 +382,7 @@ async def test_unsubscribing_leaves_the_audience_and_asking_again_comes_back(
 
 
 async def test_subscriber_audiences_are_not_edited_through_the_api(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock,
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: PinnedClock,
     editor: dict[str, str],
 ) -> None:  # fmt: skip
     await ask(client, system=["the warehouse system"])
@@ -386,7 +397,7 @@ async def test_subscriber_audiences_are_not_edited_through_the_api(
 
 
 async def test_a_request_is_forgotten_once_its_link_has_expired(
-    client: httpx.AsyncClient, engine: Engine, clock: Clock
+    client: httpx.AsyncClient, engine: Engine, clock: PinnedClock
 ) -> None:
     await ask(client, email="once@example.com")
     clock.now += timedelta(hours=48, minutes=1)
@@ -399,7 +410,7 @@ async def test_a_request_is_forgotten_once_its_link_has_expired(
 
 
 async def test_a_subscriber_is_planned_the_heads_up_and_wrap_up_of_their_systems_only(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock,
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: PinnedClock,
     editor: dict[str, str],
 ) -> None:  # fmt: skip
     await ask(client, system=["the invoicing system"])
@@ -424,7 +435,11 @@ async def test_a_subscriber_is_planned_the_heads_up_and_wrap_up_of_their_systems
 
 
 async def test_the_site_files_contact_signs_for_subscribers_from_the_next_start(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock
+    client: httpx.AsyncClient,
+    engine: Engine,
+    settings: Settings,
+    site: SiteFile,
+    clock: PinnedClock,
 ) -> None:
     await ask(client, system=["the invoicing system"])
     (confirmation,) = await send_outbox(engine, settings, site, clock)
@@ -459,7 +474,7 @@ async def test_the_confirmation_may_be_overridden_but_speaks_of_no_period(
 
 
 async def test_subscriber_audiences_are_read_only_on_the_audiences_page(
-    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: Clock,
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, site: SiteFile, clock: PinnedClock,
     editor: dict[str, str],
 ) -> None:  # fmt: skip
     await ask(client, system=["the warehouse system"])

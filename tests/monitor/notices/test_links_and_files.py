@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -28,7 +28,7 @@ from notifiers.channels.file import FileChannel
 from notifiers.links import BadLink, Links
 from notifiers.outbox import Claim, OutboxWorker
 from notifiers.render import NoticeRenderer
-from tests.conftest import NOW
+from tests.conftest import NOW, PinnedClock
 from tests.monitor.samples import event, ics, tampered
 
 SITE = load_site("""
@@ -195,14 +195,6 @@ async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Sett
         real.read_unsubscribe(token)
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def test_one_answer_per_link_and_still_a_problem_reaches_it_at_most_hourly(
     engine: Engine, settings: Settings
 ) -> None:
@@ -212,7 +204,7 @@ async def test_one_answer_per_link_and_still_a_problem_reaches_it_at_most_hourly
             select(Delivery.dedupe_key).where(Delivery.status == "sent")
         ).scalar_one()
     link = path_of(Links(settings.signing_key(), settings.public_url).feedback(key, "problem"))
-    clock = Clock(NOW)
+    clock = PinnedClock(NOW)
     app = create_app(settings, engine=engine, clock=clock, migrate=False)
     transport = httpx.ASGITransport(app=app)
 
