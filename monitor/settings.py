@@ -152,6 +152,10 @@ class Settings(BaseSettings):
         "",
         description="Non-public networks subscriptions may fetch from, comma-separated (e.g. 10.0.0.0/8,127.0.0.1/32 for an intranet Nextcloud or DavMail); public addresses are always allowed, others refused.",
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed, comma-separated addresses or networks (e.g. 10.0.0.0/8 for a Kubernetes ingress; * for any): the sign-in and sign-up limits then count each visitor's own address, not the proxy's.",
+    )
     host: str = Field("127.0.0.1", description="Address `closewatch serve` listens on.")
     port: int = Field(8080, ge=1, le=65535, description="Port `closewatch serve` listens on.")
 

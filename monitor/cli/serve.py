@@ -59,7 +59,8 @@ def serve(
     # Threads here read the database and rebuild the level index after a change; Python hands
     # the interpreter from a busy thread to the event loop after this long (default 5 ms).
     sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
-    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info")
+    uvicorn.run(app, host=host or config.host, port=port or config.port, log_level="info",
+                forwarded_allow_ips=config.trusted_proxies)  # fmt: skip
 
 
 def _outages(first: str, length: str) -> OutageSchedule:
