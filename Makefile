@@ -45,6 +45,7 @@ bench: $(BIN)/python
 	$(BIN)/python tests/bench/fanout_bench.py
 	$(BIN)/python tests/bench/stall_bench.py
 	$(BIN)/python tests/bench/subscription_bench.py
+	$(BIN)/python tests/bench/cli_bench.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info
