@@ -44,7 +44,9 @@ def serve(
     import uvicorn
 
     from monitor.api import create_app
+    from monitor.malloc_arenas import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before any thread starts: each would take an arena of its own
     config = settings()
     engine = ready_engine(config)
     if demo:

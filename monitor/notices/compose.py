@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -45,6 +46,9 @@ from notifiers.outbox import Claim, StorageUnavailable
 from notifiers.render import CATEGORY_LABELS, NoticeRenderer
 
 SHARED_FOR_SECONDS = 60.0
+# What occurrences' notices share, kept for this many occurrences (and kinds) at most, the
+# newest: a fan-out needs one; one kept for each occurrence ever told would never stop growing.
+SHARED_KEPT = 256
 ALERT = "alert"  # "still a problem" sent on to an audience's IT contact
 OVERDUE = "overdue"  # a promised update came due with nothing posted: told to the IT contact
 
@@ -72,7 +76,8 @@ class Composer:
         self.clock = clock
         # Who signs the "please confirm" to people who ask for notices on the status page.
         self.subscribers = subscribers
-        self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}
+        self._shared: dict[tuple[str, int], tuple[float, Shared | None]] = {}  # oldest first
+        self._shared_lock = threading.Lock()  # composing runs in the event loop and in threads
         self._audiences: dict[str, tuple[float, AudienceSpec | None]] = {}
         self._unsubscribes: dict[str, tuple[float, frozenset[str]]] = {}
         # Kinds that are not notices about an occurrence, each with its own composer.
@@ -243,5 +248,9 @@ class Composer:
         cached = self._shared.get(key)
         if cached is None or time.monotonic() - cached[0] > SHARED_FOR_SECONDS:
             cached = (time.monotonic(), read_shared(self.engine, occurrence_id, self.clock()))
-            self._shared[key] = cached
+            with self._shared_lock:
+                self._shared.pop(key, None)  # in again at the end, as the newest
+                self._shared[key] = cached
+                while len(self._shared) > SHARED_KEPT:
+                    del self._shared[next(iter(self._shared))]
         return cached[1]

@@ -9,17 +9,30 @@ second) against a local target in another process, sending email to Postfix's
   time (bounded, not flat out), cycling ``/api/v1/periods``, ``/api/v1/occurrences``,
   ``/api/v1/intensity``, ``/api/v1/systems`` and the public ``/status`` page;
 - a calendar upload every ``--upload-every`` seconds (one calendar updated in place);
-- a fan-out every ``--fanout-every`` seconds: an upload whose new period starts
-  tomorrow names the audience of ``--recipients`` people, so a heads-up to each
-  is due at once.
+- a fan-out every ``--fanout-every`` seconds, the first as the soak starts: an
+  upload whose new period starts tomorrow names the audience of ``--recipients``
+  people, so a heads-up to each is due at once.
 
-It prints the server's resident memory after ``--warmup`` seconds and at the
-end, the growth between (the job worker processes, started on first use, apart), the schedule lag p99
+It prints the server's resident memory after ``--warmup`` seconds, each minute
+and at the end, and the growth between (the job worker processes, started on
+first use, apart). The warm-up (90 s) covers one cycle of what the soak does, a
+fan-out and a plain upload, since the first of each fills what is then kept at
+its size: the first notices load the templates' locale data (Babel, about
+4 MiB, once), the first upload starts the job workers. Runs before issue 9's
+fixes took the baseline at 60 s, before any upload or fan-out, so their growth
+included all that; the by-minute readings show whether the curve is flat after
+the warm-up. It also prints the schedule lag p99
 (``closewatch_scheduler_lag_seconds`` between the two readings, interpolated
 inside its bucket as Prometheus does), checks run, request p99, emails the sink
 took, and every error: a request that failed or answered 5xx, and each
 ``Traceback`` or ``ERROR`` in the server's log. Targets (issue 9): memory growth
 under 10 % after warm-up, lag p99 under 250 ms, no errors.
+
+With ``--tracemalloc DIR`` the server runs under ``tests/bench/traced_serve.py``:
+at the baseline and each minute it notes glibc's and SQLite's memory in
+``DIR/malloc.txt`` and (unless ``SOAK_TRACEMALLOC_FRAMES=0``) writes a tracemalloc
+snapshot; the end prints the allocation sites that grew most. Tracing slows
+the server several times over: hunt with ``--checks 150``.
 
 Figures are printed, never asserted. Run (the default is 10 minutes)::
 
@@ -32,11 +45,13 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,6 +72,7 @@ from tests.bench.stall_bench import (
 )
 
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
+TRACED_SERVE = Path(__file__).with_name("traced_serve.py")
 MEMORY_TARGET = 0.10
 LAG_TARGET = 0.250
 
@@ -192,10 +208,10 @@ def uploads(base: str, token: str, every: float, fanout_every: float, traffic: T
     with httpx.Client(
         base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}"}
     ) as client:
-        round_, last_fanout = 0, time.monotonic()
-        while not stop.wait(every):
+        round_, last_fanout = 0, None
+        while not stop.is_set():  # the first round at once, a fan-out: inside the warm-up
             round_ += 1
-            fan_out = time.monotonic() - last_fanout >= fanout_every
+            fan_out = last_fanout is None or time.monotonic() - last_fanout >= fanout_every
             name = f"fanout-{round_}" if fan_out else "finance-closing"
             try:
                 answer = client.post("/api/v1/calendars", data={"name": name},
@@ -210,6 +226,7 @@ def uploads(base: str, token: str, every: float, fanout_every: float, traffic: T
             if fan_out:
                 traffic.fanouts += 1
                 last_fanout = time.monotonic()
+            stop.wait(every)
 
 
 def logged_errors(log: str) -> Counter[str]:
@@ -225,12 +242,23 @@ def logged_errors(log: str) -> Counter[str]:
     return found
 
 
+def first_logged_error(log: str, context: int = 40) -> str:
+    """The first ERROR line or traceback in the server's log, with the lines after it."""
+    lines = log.splitlines()
+    first = next(n for n, line in enumerate(lines)
+                 if " ERROR" in line or line.startswith(("ERROR", "Traceback")))  # fmt: skip
+    return "\n".join(f"  | {line}" for line in lines[max(0, first - 3) : first + context])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--checks", type=int, default=500, help="checks a second (one per system)")
     parser.add_argument(
-        "--warmup", type=float, default=60.0, help="seconds before the first reading"
+        "--warmup",
+        type=float,
+        default=90.0,
+        help="seconds before the first reading: one fan-out and one plain upload",
     )
     parser.add_argument(
         "--api-rate", type=float, default=20.0, help="API and status requests a second"
@@ -238,6 +266,10 @@ def main() -> None:
     parser.add_argument("--upload-every", type=float, default=60.0)
     parser.add_argument("--fanout-every", type=float, default=180.0)
     parser.add_argument("--recipients", type=int, default=500)
+    parser.add_argument(
+        "--tracemalloc", type=Path, default=None, metavar="DIR",
+        help="serve under tracemalloc (slower), a snapshot into DIR at the baseline and each minute",
+    )  # fmt: skip
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="soak-bench-") as directory, sink() as smtp_port:
@@ -258,9 +290,14 @@ def main() -> None:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             log = data / "serve.log"
+            command = [CLOSEWATCH, "serve", "--port", str(port)]
+            if args.tracemalloc is not None:
+                args.tracemalloc.mkdir(parents=True, exist_ok=True)
+                command[:1] = [sys.executable, str(TRACED_SERVE)]
+                env["SOAK_TRACEMALLOC_DIR"] = str(args.tracemalloc)
             with log.open("w") as output:
-                server = subprocess.Popen([CLOSEWATCH, "serve", "--port", str(port)], env=env,
-                                          stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+                server = subprocess.Popen(command, env=env, stdout=output,
+                                          stderr=subprocess.STDOUT)  # fmt: skip
             try:
                 while "Application startup complete" not in log.read_text():
                     if server.poll() is not None:
@@ -281,6 +318,9 @@ def main() -> None:
                 started = time.monotonic()
                 time.sleep(args.warmup)
                 (warm_rss, warm_workers), warm_lag = rss_kib(server.pid), lag_histogram(base)
+                snapshots = 0
+                if args.tracemalloc is not None:
+                    snapshots = take_snapshot(server.pid, args.tracemalloc, snapshots)
                 warm_requests = len(traffic.latencies)
                 print(f"after {args.warmup:g} s warm-up: RSS {warm_rss / 1024:.0f} MiB "
                       f"(workers {warm_workers / 1024:.0f} MiB), load average "
@@ -292,6 +332,8 @@ def main() -> None:
                     print(f"  {(time.monotonic() - started) / 60:4.1f} min: RSS {rss / 1024:.0f} MiB "
                           f"(workers {workers_rss / 1024:.0f} MiB), load {os.getloadavg()[0]:.1f}",
                           flush=True)  # fmt: skip
+                    if args.tracemalloc is not None:
+                        snapshots = take_snapshot(server.pid, args.tracemalloc, snapshots)
                 stop.set()
                 for worker in workers:
                     worker.join(timeout=180)
@@ -322,6 +364,36 @@ def main() -> None:
           f"{sum(float(s) for s in sent):.0f}")  # fmt: skip
     print(f"errors: {len(traffic.errors) + sum(logged.values())}"
           + "".join(f"\n  {error}" for error in errors[:20]))  # fmt: skip
+    if logged:
+        print(f"the first in the server's log:\n{first_logged_error(text)}")
+    if args.tracemalloc is not None and (args.tracemalloc / "snapshot-2.pickle").exists():
+        print_growers(args.tracemalloc / "snapshot-1.pickle",
+                      args.tracemalloc / f"snapshot-{snapshots}.pickle")  # fmt: skip
+
+
+def take_snapshot(pid: int, directory: Path, taken: int) -> int:
+    """Ask the traced server for its next snapshot and wait until it is written."""
+    os.kill(pid, signal.SIGUSR1)
+    done = directory / f"snapshot-{taken + 1}.done"
+    while not done.exists():
+        time.sleep(0.2)
+    return taken + 1
+
+
+def print_growers(first: Path, last: Path, top: int = 25) -> None:
+    """The allocation sites that grew most between two snapshots, by traceback."""
+    ignore = [tracemalloc.Filter(False, tracemalloc.__file__)]
+    before = tracemalloc.Snapshot.load(str(first)).filter_traces(ignore)
+    after = tracemalloc.Snapshot.load(str(last)).filter_traces(ignore)
+    total = sum(stat.size for stat in after.statistics("filename")) - sum(
+        stat.size for stat in before.statistics("filename")
+    )
+    print(f"\ntraced Python memory grew {total / 2**20:+.1f} MiB from {first.name} to {last.name}")
+    for stat in after.compare_to(before, "traceback")[:top]:
+        print(f"\n{stat.size_diff / 2**10:+.0f} KiB ({stat.count_diff:+d} blocks), now "
+              f"{stat.size / 2**10:.0f} KiB")  # fmt: skip
+        for line in stat.traceback.format(limit=8, most_recent_first=True):
+            print(f"  {line}")
 
 
 if __name__ == "__main__":
