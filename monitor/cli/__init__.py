@@ -6,35 +6,53 @@ printed as one line on stderr and exit with status 2; never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from calendars.errors import CalendarError
 from calendars.text import shown
-from monitor.cli import (
-    calendar,
-    config,
-    db,
-    incident,
-    intensity,
-    lint,
-    maintenance,
-    notices,
-    serve,
-    token,
-)
 from monitor.cli.common import SiteProblem, UsageProblem
+
+# Each command's module and the name of its click command or group in it.
+COMMANDS = {
+    "calendar": ("monitor.cli.calendar", "app"),
+    "config": ("monitor.cli.config", "app"),
+    "db": ("monitor.cli.db", "app"),
+    "incident": ("monitor.cli.incident", "app"),
+    "intensity": ("monitor.cli.intensity", "app"),
+    "lint": ("monitor.cli.lint", "lint"),
+    "maintenance": ("monitor.cli.maintenance", "app"),
+    "notices": ("monitor.cli.notices", "app"),
+    "serve": ("monitor.cli.serve", "serve"),
+    "token": ("monitor.cli.token", "app"),
+}
+
+
+class Commands(click.Group):
+    """The commands, each imported when it is run (or listed by --help): ``lint`` and
+    ``calendar preview`` load nothing of the others."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command)
+        return command
+
 
 # Plain click: it parses a command line in microseconds, where Typer builds a Pydantic
 # adapter for every parameter of the command it runs (about 0.15 s a start).
-app = click.Group(
+app = Commands(
     "closewatch",
     help="Watch the systems harder when the business needs them most.",
     no_args_is_help=True,
-    commands=[calendar.app, config.app, db.app, incident.app, maintenance.app, notices.app,
-              intensity.app, token.app, serve.serve, lint.lint],
-)  # fmt: skip
+)
 
 
 def main() -> None:

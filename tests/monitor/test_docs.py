@@ -47,7 +47,9 @@ def test_every_variable_the_readme_names_is_a_setting() -> None:
 def _commands() -> dict[str, Any]:
     """Every command by its words after ``closewatch`` ("calendar preview"), as click sees it."""
     found: dict[str, Any] = {}
-    for name, command in app.commands.items():
+    context = click.Context(app)
+    for name in app.list_commands(context):
+        command = app.get_command(context, name)
         if isinstance(command, click.Group):
             if command.invoke_without_command:  # `closewatch intensity` runs on its own too
                 found[name] = command
