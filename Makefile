@@ -28,15 +28,13 @@ test-dates: test-install
 test-install: $(BIN)/python
 	$(BIN)/pip install --quiet --force-reinstall --no-deps . && $(BIN)/pip install --quiet '.[test]'
 
-# Installs the test extras (which carry ruff and mypy) so lint works on a fresh checkout.
-lint: $(BIN)/python
-	$(BIN)/pip install --quiet '.[test]'
+# The test extras carry ruff and mypy; test-install runs once however many of test, test-dates,
+# lint and typecheck one `make` is given (as .ci/run gives them).
+lint: typecheck
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
-	$(MAKE) typecheck
 
 # mypy --strict over calendars, monitor and notifiers (settings in pyproject.toml's [tool.mypy]).
-typecheck: $(BIN)/python
-	$(BIN)/pip install --quiet '.[test]'
+typecheck: test-install
 	$(BIN)/mypy
 
 bench: $(BIN)/python
