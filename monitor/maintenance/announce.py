@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 
 from calendars.text import without_unwanted
 from monitor.db.models import Delivery, MaintenanceWindow, PeriodTarget, System
+from monitor.notices.audience_message import audience_message
 from monitor.notices.plan import AudiencePlan, _addresses, _at_local_time, next_allowed
 from monitor.site import AudienceSpec, Site
 from monitor.store.audiences import audience_specs
@@ -157,10 +158,7 @@ def maintenance_message(composer: Composer, claim: Claim) -> Message | None:
         "text/calendar; method=PUBLISH; charset=utf-8",
         window_ics(window, plain_name),
     )
-    return Message(
-        dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
-        recipient_address=claim.recipient_address, subject=rendered.subject, text=rendered.text,
-        html=rendered.html, sender_name=audience.contact.name, reply_to=audience.contact.email or None,
-        unsubscribe_url=unsubscribe, written_at=composer.clock(),
+    return audience_message(
+        claim, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock(),
         attachments=(invite,) if claim.channel == "email" else (),
     )  # fmt: skip

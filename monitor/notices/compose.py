@@ -26,6 +26,7 @@ from monitor.db.engine import session_scope
 from monitor.db.models import ProblemReport, Unsubscribe
 from monitor.jobs import WorkersBusy
 from monitor.maintenance.announce import maintenance_message
+from monitor.notices.audience_message import audience_message
 from monitor.notices.contact_messages import alert_message, overdue_message
 from monitor.notices.incident_notice import incident_message
 from monitor.notices.period_report import period_report_message
@@ -150,18 +151,8 @@ class Composer:
             category=shared.period["category"],
             audience=audience.name,
         )
-        return Message(
-            dedupe_key=claim.dedupe_key,
-            kind=claim.kind,
-            recipient_name=claim.recipient_name,
-            recipient_address=claim.recipient_address,
-            subject=rendered.subject,
-            text=rendered.text,
-            html=rendered.html,
-            sender_name=audience.contact.name,
-            reply_to=audience.contact.email or None,
-            unsubscribe_url=unsubscribe,
-            written_at=self.clock(),
+        return audience_message(
+            claim, rendered, audience, unsubscribe=unsubscribe, written_at=self.clock()
         )
 
     def context(

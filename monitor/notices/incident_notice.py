@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident, System
+from monitor.notices.audience_message import audience_message
 from monitor.notices.readings import work_behind
 from monitor.notices.shared import Shared
 from monitor.notices.wording import in_reader_words
@@ -66,10 +67,6 @@ def incident_message(composer: Composer, claim: Claim) -> Message | None:
     rendered = composer.renderer.render(
         claim.kind, context, lang=audience.language, audience=audience.name
     )
-    return Message(
-        dedupe_key=claim.dedupe_key, kind=claim.kind, recipient_name=claim.recipient_name,
-        recipient_address=claim.recipient_address, subject=rendered.subject, text=rendered.text,
-        html=rendered.html, sender_name=audience.contact.name, reply_to=audience.contact.email or None,
-        unsubscribe_url=unsubscribe,
-        written_at=composer.clock(),
-    )  # fmt: skip
+    return audience_message(
+        claim, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock()
+    )

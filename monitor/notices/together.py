@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from monitor.notices.audience_message import audience_message
 from notifiers.message import Message
 from notifiers.outbox import Claim
 
@@ -57,18 +59,13 @@ def compose_together(
     context["notices"] = _notices([claim for claim, _ in parts], contexts)
     rendered = composer.renderer.render_merged(context, lang=audience.language)
     covered = [claim for claim, _ in parts]
-    return Message(
+    message = audience_message(
+        first, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock()
+    )
+    return replace(
+        message,
         dedupe_key="+".join(sorted(claim.dedupe_key for claim in covered)),
         kind="+".join(dict.fromkeys(claim.kind for claim in covered)),
-        recipient_name=first.recipient_name,
-        recipient_address=first.recipient_address,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        sender_name=audience.contact.name,
-        reply_to=audience.contact.email or None,
-        unsubscribe_url=unsubscribe,
-        written_at=composer.clock(),
     ), covered
 
 
