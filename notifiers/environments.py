@@ -80,7 +80,8 @@ _SANDBOX_HTML = BoundedSandbox(autoescape=True, filters=FILTERS, loader=_LAYOUTS
 
 @functools.cache
 def layout_names() -> frozenset[str]:
-    """Names the layouts set (their styles), which a template extending one may use."""
+    """Names the layouts set (their styles) or define (their macros), which a template
+    extending one may use."""
     names: set[str] = set()
     for layout in LAYOUTS:
         try:
@@ -88,6 +89,7 @@ def layout_names() -> frozenset[str]:
         except jinja2.TemplateNotFound:
             continue
         names |= {node.name for node in tree.find_all(nodes.Name) if node.ctx == "store"}
+        names |= {node.name for node in tree.find_all(nodes.Macro)}
     return frozenset(names)
 
 

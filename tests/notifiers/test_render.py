@@ -457,6 +457,21 @@ def test_an_override_may_extend_the_shipped_layout(tmp_path: Path) -> None:
     assert '<p style="margin:0 0 16px 0;' in html and "Unsubscribe</a>" in html
 
 
+def test_an_override_may_use_the_layouts_way_to_reach_the_contact() -> None:
+    template_set = TemplateSet(
+        subject="{{ period.category_label|capfirst }}",
+        text="{{ contact.name }}",
+        html='{% extends "layout.html" %}{% block body %}<p>{{ contact.name }}<br>'
+        '{{ reach("chat") }}</p>{% endblock %}',
+    )
+    assert validate_override(template_set, kind="heads_up") == []
+    renderer = NoticeRenderer(DEFAULTS, {(None, None, "heads_up", "en"): template_set})
+
+    html = renderer.render("heads_up", sample_context("heads_up"), lang="en").html
+
+    assert 'href="mailto:dana.weber@example.com"' in html and "white-space:nowrap" in html
+
+
 @pytest.mark.parametrize(
     "source",
     [
