@@ -21,7 +21,7 @@ from sqlmodel import Session, col
 
 from calendars.text import without_unwanted
 from monitor.db.models import Delivery, MaintenanceWindow, PeriodTarget, System
-from monitor.notices.audience_message import audience_message
+from monitor.notices.from_contact import from_contact
 from monitor.notices.plan import AudiencePlan, _addresses, _at_local_time, next_allowed
 from monitor.site import AudienceSpec, Site
 from monitor.store.audiences import audience_specs
@@ -158,7 +158,7 @@ def maintenance_message(composer: Composer, claim: Claim) -> Message | None:
         "text/calendar; method=PUBLISH; charset=utf-8",
         window_ics(window, plain_name),
     )
-    return audience_message(
-        claim, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock(),
+    return from_contact(
+        claim, rendered, audience.contact, unsubscribe=unsubscribe, written_at=composer.clock(),
         attachments=(invite,) if claim.channel == "email" else (),
     )  # fmt: skip

@@ -26,8 +26,8 @@ from monitor.db.engine import session_scope
 from monitor.db.models import ProblemReport, Unsubscribe
 from monitor.jobs import WorkersBusy
 from monitor.maintenance.announce import maintenance_message
-from monitor.notices.audience_message import audience_message
 from monitor.notices.contact_messages import alert_message, overdue_message
+from monitor.notices.from_contact import from_contact
 from monitor.notices.incident_notice import incident_message
 from monitor.notices.period_report import period_report_message
 from monitor.notices.plan import PERIOD_REPORT
@@ -151,8 +151,8 @@ class Composer:
             category=shared.period["category"],
             audience=audience.name,
         )
-        return audience_message(
-            claim, rendered, audience, unsubscribe=unsubscribe, written_at=self.clock()
+        return from_contact(
+            claim, rendered, audience.contact, unsubscribe=unsubscribe, written_at=self.clock()
         )
 
     def context(

@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import Incident, System
-from monitor.notices.audience_message import audience_message
+from monitor.notices.from_contact import from_contact
 from monitor.notices.readings import work_behind
 from monitor.notices.shared import Shared
 from monitor.notices.wording import in_reader_words
@@ -67,6 +67,6 @@ def incident_message(composer: Composer, claim: Claim) -> Message | None:
     rendered = composer.renderer.render(
         claim.kind, context, lang=audience.language, audience=audience.name
     )
-    return audience_message(
-        claim, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock()
+    return from_contact(
+        claim, rendered, audience.contact, unsubscribe=unsubscribe, written_at=composer.clock()
     )

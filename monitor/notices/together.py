@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from monitor.notices.audience_message import audience_message
+from monitor.notices.from_contact import from_contact
 from notifiers.message import Message
 from notifiers.outbox import Claim
 
@@ -59,8 +59,8 @@ def compose_together(
     context["notices"] = _notices([claim for claim, _ in parts], contexts)
     rendered = composer.renderer.render_merged(context, lang=audience.language)
     covered = [claim for claim, _ in parts]
-    message = audience_message(
-        first, rendered, audience, unsubscribe=unsubscribe, written_at=composer.clock()
+    message = from_contact(
+        first, rendered, audience.contact, unsubscribe=unsubscribe, written_at=composer.clock()
     )
     return replace(
         message,

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from monitor.db.engine import session_scope
 from monitor.db.models import SubscriberRequest, System
+from monitor.notices.from_contact import from_contact
 from monitor.site import Subscribers
 from monitor.subscribers.store import CONFIRM_WITHIN
 from notifiers.links import Links
@@ -67,15 +68,4 @@ def confirmation_message(
         },
     }
     rendered = renderer.render(claim.kind, context, lang=language)
-    return Message(
-        dedupe_key=claim.dedupe_key,
-        kind=claim.kind,
-        recipient_name=claim.recipient_name,
-        recipient_address=claim.recipient_address,
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        sender_name=settings.contact.name,
-        reply_to=settings.contact.email or None,
-        written_at=now,
-    )
+    return from_contact(claim, rendered, settings.contact, written_at=now)

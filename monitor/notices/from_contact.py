@@ -1,4 +1,4 @@
-"""A notice rendered for one claim, as the message its reader gets: from the audience's IT contact."""
+"""A notice rendered for one claim, as the message its reader gets: from an IT contact."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from typing import TYPE_CHECKING
 from notifiers.message import Attachment, Message
 
 if TYPE_CHECKING:
-    from monitor.site import AudienceSpec
+    from monitor.site import Contact
     from notifiers.outbox import Claim
     from notifiers.render import RenderedNotice
 
 
-def audience_message(
+def from_contact(
     claim: Claim,
     rendered: RenderedNotice,
-    audience: AudienceSpec,
+    contact: Contact,
     *,
-    unsubscribe: str | None,
+    unsubscribe: str | None = None,
     written_at: datetime,
     attachments: tuple[Attachment, ...] = (),
 ) -> Message:
-    """Answers reach the audience's contact, who is named as its sender."""
+    """Answers reach ``contact``, who is named as its sender (an audience's, or the sign-up's)."""
     return Message(
         dedupe_key=claim.dedupe_key,
         kind=claim.kind,
@@ -31,8 +31,8 @@ def audience_message(
         subject=rendered.subject,
         text=rendered.text,
         html=rendered.html,
-        sender_name=audience.contact.name,
-        reply_to=audience.contact.email or None,
+        sender_name=contact.name,
+        reply_to=contact.email or None,
         unsubscribe_url=unsubscribe,
         written_at=written_at,
         attachments=attachments,
