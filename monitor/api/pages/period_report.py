@@ -42,6 +42,17 @@ def _missing(request: Request, who: UiSession, occurrence_id: str) -> HTMLRespon
                         f"closewatch has no occurrence {occurrence_id[:20]!r} to report on.")  # fmt: skip
 
 
+def _viewed(request: Request, occurrence_id: str) -> tuple[UiSession, PeriodReport] | Response:
+    """The viewer and the report they asked for; else the sign-in or the "no such period" page."""
+    who = gate(request, Role.VIEWER)
+    if isinstance(who, Response):
+        return who
+    report = _load(request, occurrence_id)
+    if report is None:
+        return _missing(request, who, occurrence_id)
+    return who, report
+
+
 REPORTS_BACK = timedelta(days=62)  # about two months of closings to look back on
 
 
@@ -65,12 +76,10 @@ def reports_page(request: Request) -> Response:
 
 @router.get("/reports/{occurrence_id}", response_class=HTMLResponse)
 def report_page(request: Request, occurrence_id: str) -> Response:
-    who = gate(request, Role.VIEWER)
-    if isinstance(who, Response):
-        return who
-    report = _load(request, occurrence_id)
-    if report is None:
-        return _missing(request, who, occurrence_id)
+    viewed = _viewed(request, occurrence_id)
+    if isinstance(viewed, Response):
+        return viewed
+    who, report = viewed
     systems = worst_first(report.systems)
     return render_page(
         request, "period_report", who, report=report, systems=systems,
@@ -81,12 +90,10 @@ def report_page(request: Request, occurrence_id: str) -> Response:
 
 @router.get("/reports/{occurrence_id}/report.csv")
 def report_csv(request: Request, occurrence_id: str) -> Response:
-    who = gate(request, Role.VIEWER)
-    if isinstance(who, Response):
-        return who
-    report = _load(request, occurrence_id)
-    if report is None:
-        return _missing(request, who, occurrence_id)
+    viewed = _viewed(request, occurrence_id)
+    if isinstance(viewed, Response):
+        return viewed
+    _who, report = viewed
     disposition = f'attachment; filename="closewatch-report-{report.occurrence_id}.csv"'
     return Response(to_csv(report), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})  # fmt: skip
@@ -94,12 +101,10 @@ def report_csv(request: Request, occurrence_id: str) -> Response:
 
 @router.get("/reports/{occurrence_id}/report.pdf")
 async def report_pdf(request: Request, occurrence_id: str) -> Response:
-    who = gate(request, Role.VIEWER)
-    if isinstance(who, Response):
-        return who
-    report = await run_in_threadpool(_load, request, occurrence_id)
-    if report is None:
-        return _missing(request, who, occurrence_id)
+    viewed = await run_in_threadpool(_viewed, request, occurrence_id)
+    if isinstance(viewed, Response):
+        return viewed
+    who, report = viewed
     state = state_of(request)
     try:
         pdf = await run_in_threadpool(
