@@ -25,6 +25,9 @@ from monitor.roles import Role
 from monitor.settings import Settings
 from monitor.store.tokens import create_token
 
+# The wallclock marks, their guard and the date shares; pytester runs a suite of its own.
+pytest_plugins = ["tests.wallclock", "pytester"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 POSTGRES_ADMIN_URL = os.environ.get(
     "CLOSEWATCH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -16,6 +16,8 @@ from monitor.db.migrate import head_revision, upgrade
 from monitor.db.models import Calendar
 from tests.monitor.samples import INVENTORY, MONTH_END, TEAM_LUNCH, event, ics, moved
 
+pytestmark = pytest.mark.wallclock  # each test runs the command line, on the real date
+
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 
 

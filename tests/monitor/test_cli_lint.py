@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.wallclock  # each test runs the command line, on the real date
+
 CLOSEWATCH = str(Path(sys.executable).parent / "closewatch")
 SAMPLES = Path(__file__).resolve().parents[1] / "notifiers" / "lint_samples"
 

@@ -21,6 +21,8 @@ from monitor.reading_settings import BOUNDS, Bounds, ReadingSettings, SettingPro
 from monitor.settings import Settings
 from tests.monitor.samples import MONTH_END, ics
 
+pytestmark = pytest.mark.dateless  # which modules a command loads
+
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sqlalchemy", "sqlmodel", "fastapi", "starlette", "uvicorn", "apscheduler",
          "pydantic_settings", "jinja2", "httpx", "prometheus_client")  # fmt: skip

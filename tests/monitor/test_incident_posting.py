@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine, select
 
 from monitor.db.engine import session_scope
@@ -71,6 +72,7 @@ async def test_bad_update_input_is_refused_naming_the_field(
         assert session.execute(select(Delivery)).first() is None
 
 
+@pytest.mark.wallclock
 def test_cli_names_a_missing_incident_and_a_bad_duration(tmp_path: Path) -> None:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("CLOSEWATCH_")},
            "CLOSEWATCH_DATA_DIR": str(tmp_path)}  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import httpx
+import pytest
 from sqlalchemy import Engine
 
 from monitor.api.state import app_state
@@ -23,6 +24,7 @@ async def scrape(client: httpx.AsyncClient) -> str:
     return response.text
 
 
+@pytest.mark.wallclock  # starts promtool
 async def test_metrics_carry_levels_periods_and_checks_and_pass_promtool(
     client: httpx.AsyncClient, editor: dict[str, str], engine: Engine
 ) -> None:

@@ -56,6 +56,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[str, str]]:
         process.stdout.close()
 
 
+@pytest.mark.wallclock
 def test_demo_shows_periods_around_today(demo_server: tuple[str, str]) -> None:
     base, token = demo_server
     headers = {"Authorization": f"Bearer {token}"}

@@ -15,6 +15,8 @@ import pytest
 
 from tests.served import Served, closewatch_serve
 
+pytestmark = pytest.mark.wallclock  # a served instance, on the real date
+
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 

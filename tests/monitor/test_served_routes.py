@@ -28,6 +28,8 @@ from tests.monitor.samples import event, ics, tampered
 from tests.monitor.subscriptions.calendar_server import calendar_host
 from tests.served import CLOSEWATCH, Served, closewatch_serve
 
+pytestmark = pytest.mark.wallclock  # a served instance, on the real date
+
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "notices" / "en" / "heads_up"
 WAIT_SECONDS = 45  # for the watcher or the planner to act; they take a second or two
 

@@ -205,6 +205,7 @@ async def test_wrong_tokens_from_one_address_do_not_block_a_right_one_below_the_
     assert (await _sign_in(pages, _secret(viewer))).status_code == 303
 
 
+@pytest.mark.wallclock
 def test_token_list_and_revoke_on_the_command_line(tmp_path: Path) -> None:
     import os
 

@@ -108,6 +108,7 @@ def test_invalid_site_file_is_refused_with_its_message(name: str) -> None:
     assert [f"line {p.line}: {p.where}: {p.message}" for p in problems] == EXPECTED[name]
 
 
+@pytest.mark.dateless
 def test_config_check_lists_every_problem_and_exits_2() -> None:
     broken = CONFIG / "invalid-duplicate-check.yaml"
     result = subprocess.run(
@@ -121,6 +122,7 @@ def test_config_check_lists_every_problem_and_exits_2() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.dateless
 def test_config_check_accepts_a_valid_file() -> None:
     valid = CONFIG / "valid-site.yaml"
     result = subprocess.run(

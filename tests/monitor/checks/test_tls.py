@@ -18,6 +18,8 @@ from tests.monitor.checks.servers import (
     wait_for_hang_up,
 )
 
+pytestmark = pytest.mark.wallclock  # a TLS handshake checks certificates against the real date
+
 UP, DEGRADED, DOWN = Status.UP, Status.DEGRADED, Status.DOWN
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 

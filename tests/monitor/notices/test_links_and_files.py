@@ -184,9 +184,8 @@ async def test_links_in_a_preview_work_for_nobody(engine: Engine, settings: Sett
 
     claim = Claim(0, sent.dedupe_key, "heads_up", "email", "finance", "Anna Schmidt", "anna@example.com",
                   sent.occurrence_id, None, 1, NOW)  # fmt: skip
-    preview = Composer(
-        engine, settings, NoticeRenderer(templates_dir() / "notices"), preview=True
-    ).compose(claim)
+    renderer = NoticeRenderer(templates_dir() / "notices")
+    preview = Composer(engine, settings, renderer, preview=True, clock=lambda: NOW).compose(claim)
 
     assert preview is not None and preview.unsubscribe_url
     real = Links(settings.signing_key(), settings.public_url)

@@ -27,6 +27,8 @@ from monitor.subscriptions.refresh import (
 from tests.monitor.samples import event, ics
 from tests.monitor.subscriptions.radicale_server import PASSWORD, USER, Radicale, radicale
 
+pytestmark = pytest.mark.wallclock  # a Radicale server, on the real date
+
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 AHEAD = datetime(2027, 1, 31, tzinfo=UTC) - NOW
 SITE = load_site("""

@@ -13,6 +13,8 @@ from tests.monitor.samples import event, ics
 from tests.monitor.subscriptions.calendar_server import CalendarHost, calendar_host
 from tests.monitor.test_cli import run
 
+pytestmark = pytest.mark.wallclock  # the command line and a calendar server, on the real date
+
 SECRET_PATH = "/private-77aa/basic.ics"
 
 

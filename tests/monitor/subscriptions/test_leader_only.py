@@ -14,6 +14,8 @@ from monitor.db.engine import make_engine
 from monitor.leader import Leadership
 from monitor.settings import Settings
 
+pytestmark = pytest.mark.wallclock  # the app with its background work, on the real clock
+
 
 async def _refreshing_after_start(engine: Engine, settings: Settings) -> bool:
     app = create_app(settings, engine=engine, background=True)
