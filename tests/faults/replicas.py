@@ -86,6 +86,10 @@ def _start(data_dir: Path, env: Mapping[str, str], *, demo: bool) -> Replica:
     base = f"http://127.0.0.1:{port}"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CLOSEWATCH_")}
     environment.update(CLOSEWATCH_DATA_DIR=str(data_dir), CLOSEWATCH_PUBLIC_URL=base)
+    # Under faketime (`faketime DATE make test`) a replica's date moves, not its monotonic clock:
+    # a timed thread wait (the leader's heartbeat) takes its deadline from a faked monotonic clock
+    # and the kernel counts on the real one, so the wait would never end. Without faketime: no-op.
+    environment.update(FAKETIME_DONT_FAKE_MONOTONIC="1")
     environment.update(env)
     data_dir.mkdir(parents=True, exist_ok=True)
     log = data_dir / "serve.log"

@@ -46,8 +46,10 @@ class Readiness:
         self._thread.start()
 
     def _ask(self) -> None:
+        # time.sleep, not Event.wait(0.1): a timed wait never returns under `faketime DATE`.
         with httpx.Client(timeout=2) as client:
-            while not self._stop.wait(0.1):
+            while not self._stop.is_set():
+                time.sleep(0.1)
                 at = time.monotonic()
                 try:
                     ready = client.get(f"{self.served.base}/readyz").status_code == 200
