@@ -19,7 +19,7 @@ command -v faketime >/dev/null || { echo "faketime is missing: apt-get install f
 dates=("2027-03-14 07:30:00" "2027-10-31 23:30:00" "2028-02-29 12:00:00" "2027-12-31 23:30:00")
 logs=$(mktemp -d)
 run_at() {  # run_at DATE SHARE [pytest args]
-  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 CLOSEWATCH_TEST_DATE_SHARE="$2" faketime "$1" .venv/bin/pytest -q -p no:cacheprovider \
+  TZ=UTC CLOSEWATCH_TEST_DATE_SHARE="$2" faketime "$1" .venv/bin/pytest -q -p no:cacheprovider \
     --ignore=tests/ui --ignore=tests/deploy -m "not schemathesis and not postgres and not faults and not dateless" "${@:3}" >"$logs/$1.log" 2>&1
 }
 
