@@ -7,7 +7,7 @@ One row per occurrence; the header names the columns, in any order:
 | title | yes | the period's name; rows with the same title (or id) are one period |
 | start | yes | a date (2026-11-27 or 27.11.2026) or date-time (2026-11-27 08:00) |
 | end | no | a date is the last day, inclusive; a date-time is the instant it ends. Default: the start day |
-| category, level | no | as in iCalendar's X-CLOSEWATCH-* properties; else classified from the title |
+| category, level | no | as in iCalendar's X-CLOSEWATCH-* properties, or German (Monatsabschluss, kritisch); else classified from the title |
 | systems, audiences | no | names separated by ``;`` or ``,`` |
 | timezone | no | IANA zone of this row's times; default the calendar's |
 | description, id | no | free text; a stable id when titles change |
@@ -49,6 +49,13 @@ ALIASES = {"summary": "title", "time_zone": "timezone", "zone": "timezone", "tz"
            "titel": "title", "beginn": "start", "ende": "end", "kategorie": "category",
            "stufe": "level", "systeme": "systems", "zielgruppen": "audiences",
            "zielgruppe": "audiences", "zeitzone": "timezone", "beschreibung": "description"}  # fmt: skip
+# The values a German sheet writes under "Kategorie" and "Stufe", beside the English ones.
+GERMAN_CATEGORIES = {"monatsabschluss": "month_end_close", "quartalsabschluss": "quarter_end",
+                     "jahresabschluss": "year_end", "inventur": "inventory_count",
+                     "lohnabrechnung": "payroll", "gehaltsabrechnung": "payroll",
+                     "prüfung": "audit", "revision": "audit", "produktivstart": "go_live",
+                     "sonstiges": "custom"}  # fmt: skip
+GERMAN_LEVELS = {"erhöht": "elevated", "hoch": "high", "kritisch": "critical"}
 ONE_OFF = "once"
 FIRST_YEAR, LAST_YEAR = 1900, 2199  # a business calendar's dates, with room either side
 
@@ -164,14 +171,14 @@ def _period(key: str, rows: list[_Row], options: ParseOptions, zone_name: str) -
     try:
         classification = classify(
             {"summary": first.get("title"), "description": first.get("description")},
-            category=first.get("category") or None,
-            level=first.get("level") or None,
+            category=_in_english(first.get("category"), GERMAN_CATEGORIES),
+            level=_in_english(first.get("level"), GERMAN_LEVELS),
             systems=split_list(first.get("systems")),
             audiences=split_list(first.get("audiences")),
             rules=options.mapping,
         )
     except ValueError as exc:
-        raise CalendarError(str(exc), line=first.line) from None
+        raise CalendarError(_with_german(str(exc)), line=first.line) from None
     return PeriodDraft(
         key=key,
         title=first.get("title"),
@@ -181,6 +188,24 @@ def _period(key: str, rows: list[_Row], options: ParseOptions, zone_name: str) -
         timezone=first.get("timezone") or zone_name,
         origin=f"line {first.line}",
     )
+
+
+def _in_english(value: str | None, german: dict[str, str]) -> str | None:
+    """A category or level as the classifier knows it; a German word becomes its English one."""
+    if not value:
+        return None
+    return german.get(value.strip().lower(), value)
+
+
+def _with_german(message: str) -> str:
+    """A refused category or level names the German words too."""
+    for refused, german in (
+        ("unknown level", GERMAN_LEVELS),
+        ("unknown category", GERMAN_CATEGORIES),
+    ):
+        if message.startswith(refused) and message.endswith(")"):
+            return f"{message[:-1]}; in German {', '.join(german)})"
+    return message
 
 
 def _occurrences(

@@ -59,6 +59,31 @@ def test_german_headers_from_a_german_finance_sheet() -> None:
     assert spans(parsed) == [("2026-11-25T23:00", "2026-12-02T23:00")]
 
 
+def test_german_categories_and_levels_from_a_german_sheet() -> None:
+    parsed = parse(
+        "Titel;Beginn;Ende;Kategorie;Stufe\n"
+        "Abschluss November;26.11.2026;02.12.2026;Monatsabschluss;kritisch\n"
+        "Inventur Lager Nord;30.12.2026;;Inventur;Erhöht\n"
+        "Lohnlauf;25.11.2026;;Lohnabrechnung;hoch\n"
+    )
+
+    assert [(p.classification.category, p.classification.level) for p in parsed.periods] == [
+        (Category.MONTH_END_CLOSE, Level.CRITICAL),
+        (Category.INVENTORY_COUNT, Level.ELEVATED),
+        (Category.PAYROLL, Level.HIGH),
+    ]
+
+
+def test_an_unknown_german_level_is_refused_naming_the_german_words_too() -> None:
+    with pytest.raises(CalendarError) as raised:
+        parse("Titel;Beginn;Stufe\nAbschluss;26.11.2026;mittel\n")
+
+    assert str(raised.value) == (
+        "closing.csv: line 2: unknown level 'mittel' (expected one of normal, elevated, "
+        "high, critical; in German erhöht, hoch, kritisch)"
+    )
+
+
 def test_german_excel_sheet_with_semicolons_and_dotted_dates() -> None:
     parsed = parse(
         "Title;Start;End;Systems\n"
