@@ -1,5 +1,8 @@
 """Pages reached from links in notices: feedback and unsubscribe. No sign-in.
 
+They speak the reader's language, their audience's, where closewatch has the page in
+it (``templates/pages/de``), else English, as the notices do.
+
 A GET only shows the page: mail scanners (Outlook's Safe Links and the like)
 open every link in a message, and must not answer for the reader. The answer
 is stored on POST. The signed token in the path says who and what, so no
@@ -26,6 +29,7 @@ from monitor.notices.compose import ALERT as ALERT_KIND
 from monitor.notices.incidents import confirmed_by_reader, still_a_problem
 from monitor.store.audiences import find_audience
 from monitor.subscribers.store import leave
+from notifiers.languages import FALLBACK_LANGUAGE, template_language
 from notifiers.links import BadLink, Links
 
 router = APIRouter(include_in_schema=False)
@@ -38,9 +42,19 @@ def _links(request: Request) -> Links:
     return Links(settings.signing_key(), settings.public_url)
 
 
-def _page(request: Request, name: str, status: int = 200, **context: object) -> HTMLResponse:
-    html = state_of(request).pages.get_template(f"pages/{name}.html").render(**context)
-    return HTMLResponse(html, status_code=status)
+def _page(request: Request, name: str, language: str, **context: object) -> HTMLResponse:
+    """The page in the reader's language (their audience's) where it has one, else English."""
+    folder = template_language(language)
+    template = state_of(request).pages.select_template(
+        [f"pages/{folder}/{name}.html", f"pages/{name}.html"]
+    )
+    lang = language if template.name == f"pages/{folder}/{name}.html" else FALLBACK_LANGUAGE
+    return HTMLResponse(template.render(lang=lang, **context))
+
+
+def _language_of(session: Session, audience: str | None) -> str:
+    spec = find_audience(session, audience) if audience else None
+    return spec.language if spec else FALLBACK_LANGUAGE
 
 
 def _bad_link(request: Request, error: BadLink) -> HTMLResponse:
@@ -58,10 +72,15 @@ def _bad_link(request: Request, error: BadLink) -> HTMLResponse:
 @router.get("/feedback/{token}", response_class=HTMLResponse)
 def feedback_page(token: str, request: Request) -> HTMLResponse:
     try:
-        _key, answer = _links(request).read_feedback(token)
+        key, answer = _links(request).read_feedback(token)
     except BadLink as error:
         return _bad_link(request, error)
-    return _page(request, "feedback", answer=answer, done=False)
+    with session_scope(state_of(request).engine) as session:
+        audience = session.execute(
+            select(col(Delivery.audience)).where(col(Delivery.dedupe_key) == key)
+        ).scalar_one_or_none()
+        language = _language_of(session, audience)
+    return _page(request, "feedback", language, answer=answer, done=False)
 
 
 @router.post("/feedback/{token}", response_class=HTMLResponse)
@@ -80,20 +99,21 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
     # Free text, but no control characters: a NUL, for one, PostgreSQL cannot store.
     comment = without_unwanted(str(form.get("comment") or ""), lines=True)[:2000]
     try:
-        contact = await run_in_threadpool(
+        contact, language = await run_in_threadpool(
             _store_feedback, request, key, answer, rating_value, comment
         )
     except IntegrityError:  # the same link's first answer, stored meanwhile: this one replaces it
-        contact = await run_in_threadpool(
+        contact, language = await run_in_threadpool(
             _store_feedback, request, key, answer, rating_value, comment
         )
     state_of(request).metrics.feedback.labels(answer).inc()
-    return _page(request, "feedback", answer=answer, done=True, contact_name=contact)
+    return _page(request, "feedback", language, answer=answer, done=True, contact_name=contact)
 
 
 def _store_feedback(
     request: Request, key: str, answer: str, rating: int | None, comment: str
-) -> str | None:
+) -> tuple[str | None, str]:
+    """Stores the answer; the audience's IT contact and language, for the page that thanks."""
     state = state_of(request)
     now = state.clock()
     with session_scope(state.engine) as session:
@@ -101,7 +121,7 @@ def _store_feedback(
             select(Delivery).where(col(Delivery.dedupe_key) == key)
         ).scalar_one_or_none()
         if delivery is None:
-            return None
+            return None, FALLBACK_LANGUAGE
         feedback = _answer_of(session, delivery, now)
         # One answer per link: a later one replaces the earlier.
         feedback.answer, feedback.rating, feedback.comment, feedback.at = (
@@ -120,7 +140,7 @@ def _store_feedback(
                 confirmed_by_reader(session, delivery.incident_id, now)
         audience = find_audience(session, delivery.audience)
         if audience is None:
-            return None
+            return None, FALLBACK_LANGUAGE
         if answer == "problem" and audience.contact.email and _may_alert(feedback, now):
             # "Still a problem" reaches the audience's IT contact at once, through the outbox,
             # and at most once an hour for one link, however often the reader presses it.
@@ -132,7 +152,7 @@ def _store_feedback(
                 recipient_address=audience.contact.email, occurrence_id=delivery.occurrence_id,
                 incident_id=delivery.incident_id, due_at=now, first_due_at=now, created_at=now, updated_at=now,
             ))  # fmt: skip
-        return audience.contact.name
+        return audience.contact.name, audience.language
 
 
 def _answer_of(session: Session, delivery: Delivery, now: datetime) -> Feedback:
@@ -160,9 +180,8 @@ def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     with session_scope(state_of(request).engine) as session:
         spec = find_audience(session, audience)
     # The public page shows the group's label, never its technical name ("ops-nz").
-    return _page(
-        request, "unsubscribe", label=spec.label if spec else "", address=address, done=False
-    )
+    return _page(request, "unsubscribe", spec.language if spec else FALLBACK_LANGUAGE,
+                 label=spec.label if spec else "", address=address, done=False)  # fmt: skip
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -184,5 +203,6 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
     if left:
         state.metrics.notice_subscriptions.labels("unsubscribed").inc()
         state.changed()
-    return _page(request, "unsubscribe", label=spec.label if spec else "", address=address, done=True,
+    return _page(request, "unsubscribe", spec.language if spec else FALLBACK_LANGUAGE,
+                 label=spec.label if spec else "", address=address, done=True,
                  contact_name=spec.contact.name if spec else None)  # fmt: skip

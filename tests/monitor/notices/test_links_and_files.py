@@ -107,8 +107,9 @@ async def test_one_click_unsubscribe_stops_the_next_notice(
     done = await client.post(path_of(link), content=b"List-Unsubscribe=One-Click",
                              headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
 
-    assert shown.status_code == 200 and "Stop these notices?" in shown.text
-    assert done.status_code == 200 and "You are unsubscribed" in done.text
+    # The reader's audience reads German: so do the pages its links open.
+    assert shown.status_code == 200 and "Keine Hinweise mehr erhalten?" in shown.text
+    assert done.status_code == 200 and "Sie sind abgemeldet" in done.text
     with session_scope(engine) as session:
         assert session.execute(select(Unsubscribe.recipient_address)).scalars().all() == [
             "anna@example.com"
@@ -138,8 +139,8 @@ async def test_still_a_problem_is_stored_and_sent_on_to_the_it_contact(
         path_of(link), data={"answer": "problem", "comment": "Die Rechnungen hängen."}
     )
 
-    assert page.status_code == 200 and "Still a problem?" in page.text
-    assert answered.status_code == 200 and "Dana Weber has been told" in answered.text
+    assert page.status_code == 200 and "Klappt es noch nicht?" in page.text
+    assert answered.status_code == 200 and "Dana Weber weiß jetzt" in answered.text
     with session_scope(engine) as session:
         (feedback,) = session.execute(select(Feedback)).scalars().all()
         alert = session.execute(select(Delivery).where(Delivery.kind == "alert")).scalar_one()
@@ -162,6 +163,39 @@ async def test_still_a_problem_is_stored_and_sent_on_to_the_it_contact(
     assert message["Subject"].startswith("Still a problem: Monatsabschluss")
     assert message["Reply-To"] == "anna@example.com"
     assert "Die Rechnungen hängen." in message.get_content()
+
+
+@pytest.mark.parametrize(
+    ("language", "lang", "heading"),
+    [
+        ("de-CH", "de-CH", "Keine Hinweise mehr erhalten?"),  # the German pages, Swiss-marked
+        ("fr", "en", "Stop these notices?"),  # no French pages: English, and marked so
+        ("en", "en", "Stop these notices?"),
+    ],
+)
+async def test_a_link_opens_its_page_in_the_readers_language(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, language: str, lang: str,
+    heading: str,
+) -> None:  # fmt: skip
+    site = load_site(f"""
+audiences:
+  - name: readers
+    timezone: Europe/Zurich
+    language: {language}
+    contact: {{name: Dana Weber, email: dana@example.com}}
+    members: [{{name: Anna Schmidt, email: anna@example.com}}]
+""")
+    with session_scope(engine) as session:
+        sync_site_audiences(session, site, now=NOW)
+    link = Links(settings.signing_key(), settings.public_url).unsubscribe(
+        "readers", "anna@example.com"
+    )
+
+    page = await client.get(path_of(link))
+
+    assert page.status_code == 200
+    assert f'<html lang="{lang}">' in page.text
+    assert f"<h1>{heading}</h1>" in page.text
 
 
 async def test_an_edited_link_is_refused_and_stores_nothing(
