@@ -17,6 +17,7 @@ WORKING_AGAIN = "working_again"  # the checks saw it recover
 CARRY_ON = "carry_on"
 STILL_WORKING = "still_working"  # a promised update came with nothing new posted
 PROBLEM = "problem"  # one line of a daily status or wrap-up, after the system's name
+FOLLOWERS = "followers"  # the label of a system's subscribers, on the pages they open
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "en": {
@@ -25,6 +26,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         CARRY_ON: "You can carry on where you left off.",
         STILL_WORKING: "We are still working on it. It is not fixed yet.",
         PROBLEM: "not working as it should",
+        FOLLOWERS: "people who follow {system}",
     },
     "de": {
         NOT_WORKING: "{System} funktioniert gerade nicht richtig.",
@@ -32,13 +34,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         CARRY_ON: "Sie können dort weitermachen, wo Sie aufgehört haben.",
         STILL_WORKING: "Wir arbeiten noch daran. Es ist noch nicht behoben.",
         PROBLEM: "funktionierte nicht richtig",
+        FOLLOWERS: "alle, die {system} verfolgen",
     },
 }
 
 
 def default_words(key: str, *, system: str = "", language: str = FALLBACK_LANGUAGE) -> str:
     words = DEFAULTS.get(template_language(language), DEFAULTS[FALLBACK_LANGUAGE])
-    return words[key].format(System=system[:1].upper() + system[1:])
+    return words[key].format(System=system[:1].upper() + system[1:], system=system)
 
 
 def in_reader_words(text: str, language: str, *, system: str, system_here: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from monitor.db.models import Audience, Subscriber, System
+from monitor.notices.wording import FOLLOWERS, default_words, plain_name_in
 from monitor.site import AudienceSpec, Concerns, Member, Site
 from monitor.store.audiences import save_audience
 
@@ -64,13 +65,14 @@ def rebuild_audience(
         if row is not None:
             session.execute(delete(Audience).where(col(Audience.id) == row.id))
         return
-    plain_name = session.execute(
-        select(col(System.plain_name)).where(col(System.name) == system)
-    ).scalar_one_or_none()  # fmt: skip
+    names = session.execute(
+        select(col(System.plain_name), col(System.plain_names)).where(col(System.name) == system)
+    ).one_or_none()  # fmt: skip
+    plain_name = plain_name_in(names[0], names[1] or {}, language) if names else system
     spec = AudienceSpec(
         name=name,
-        # Public pages name the group in plain words, never by its slug.
-        label=f"people who follow {plain_name or system}"[:200],
+        # Public pages name the group in plain words, in its language, never by its slug.
+        label=default_words(FOLLOWERS, system=plain_name, language=language)[:200],
         timezone=site.default_timezone,  # as on the status page they asked on
         language=language,
         incidents_at_normal="members",

@@ -36,7 +36,7 @@ from tests.monitor.samples import event, ics, tampered
 
 SITE = """
 systems:
-  - {name: sap-fi, plain_name: the invoicing system}
+  - {name: sap-fi, plain_name: the invoicing system, plain_names: {de: das Rechnungssystem}}
   - {name: wms, plain_name: the warehouse system}
 subscribers:
   email_domains: [example.com]
@@ -365,7 +365,8 @@ async def test_unsubscribing_leaves_the_audience_and_asking_again_comes_back(
     page = await client.get(leave.removeprefix(settings.public_url))
     response = await client.post(leave.removeprefix(settings.public_url))  # one click
 
-    assert "busy periods for people who follow the invoicing system" in page.text
+    # The reader asked in German: the page, and the group's name on it, are German.
+    assert "arbeitsreichen Zeiten für alle, die das Rechnungssystem verfolgen" in page.text
     assert "subscribers.de" not in page.text  # the group in plain words, never its slug
     assert response.status_code == 200
     assert subscriber_audiences(engine) == {}  # its last member left
