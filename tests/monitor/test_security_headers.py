@@ -58,7 +58,9 @@ async def test_a_too_large_body_gets_the_headers_too(client: httpx.AsyncClient) 
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("template", sorted(PAGES.rglob("*.html")), ids=lambda path: str(path.relative_to(PAGES)))
+@pytest.mark.parametrize(
+    "template", sorted(PAGES.rglob("*.html")), ids=lambda path: str(path.relative_to(PAGES))
+)
 def test_page_templates_have_no_inline_script_style_or_handlers(template: Path) -> None:
     text = template.read_text()
 
