@@ -89,11 +89,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = getattr(item, "module", None)
         if module is None:
             continue
-        if module.__name__ not in readers:
-            readers[module.__name__] = _functions_reading_the_date(module)
         if item.nodeid.startswith(PROCESS_SUITES) or item.get_closest_marker("schemathesis"):
             item.add_marker(pytest.mark.wallclock)
             continue
+        if module.__name__ not in readers:
+            readers[module.__name__] = _functions_reading_the_date(module)
         names = {item.function.__name__, *getattr(item, "fixturenames", ())}  # type: ignore[attr-defined]
         if names & readers[module.__name__]:
             item.add_marker(pytest.mark.wallclock)

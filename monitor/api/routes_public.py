@@ -27,6 +27,7 @@ from monitor.db.engine import session_scope
 from monitor.db.models import Delivery, Feedback, Unsubscribe
 from monitor.notices.compose import ALERT as ALERT_KIND
 from monitor.notices.incidents import confirmed_by_reader, still_a_problem
+from monitor.site import AudienceSpec
 from monitor.store.audiences import find_audience
 from monitor.subscribers.store import leave
 from notifiers.languages import FALLBACK_LANGUAGE, template_language
@@ -42,19 +43,15 @@ def _links(request: Request) -> Links:
     return Links(settings.signing_key(), settings.public_url)
 
 
-def _page(request: Request, name: str, language: str, **context: object) -> HTMLResponse:
+def _page(
+    request: Request, name: str, audience: AudienceSpec | None, **context: object
+) -> HTMLResponse:
     """The page in the reader's language (their audience's) where it has one, else English."""
-    folder = template_language(language)
-    template = state_of(request).pages.select_template(
-        [f"pages/{folder}/{name}.html", f"pages/{name}.html"]
-    )
-    lang = language if template.name == f"pages/{folder}/{name}.html" else FALLBACK_LANGUAGE
+    language = audience.language if audience else FALLBACK_LANGUAGE
+    translated = f"pages/{template_language(language)}/{name}.html"
+    template = state_of(request).pages.select_template([translated, f"pages/{name}.html"])
+    lang = language if template.name == translated else FALLBACK_LANGUAGE
     return HTMLResponse(template.render(lang=lang, **context))
-
-
-def _language_of(session: Session, audience: str | None) -> str:
-    spec = find_audience(session, audience) if audience else None
-    return spec.language if spec else FALLBACK_LANGUAGE
 
 
 def _bad_link(request: Request, error: BadLink) -> HTMLResponse:
@@ -79,8 +76,8 @@ def feedback_page(token: str, request: Request) -> HTMLResponse:
         audience = session.execute(
             select(col(Delivery.audience)).where(col(Delivery.dedupe_key) == key)
         ).scalar_one_or_none()
-        language = _language_of(session, audience)
-    return _page(request, "feedback", language, answer=answer, done=False)
+        spec = find_audience(session, audience) if audience else None
+    return _page(request, "feedback", spec, answer=answer, done=False)
 
 
 @router.post("/feedback/{token}", response_class=HTMLResponse)
@@ -99,21 +96,18 @@ async def feedback_answer(token: str, request: Request) -> HTMLResponse:
     # Free text, but no control characters: a NUL, for one, PostgreSQL cannot store.
     comment = without_unwanted(str(form.get("comment") or ""), lines=True)[:2000]
     try:
-        contact, language = await run_in_threadpool(
-            _store_feedback, request, key, answer, rating_value, comment
-        )
+        spec = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
     except IntegrityError:  # the same link's first answer, stored meanwhile: this one replaces it
-        contact, language = await run_in_threadpool(
-            _store_feedback, request, key, answer, rating_value, comment
-        )
+        spec = await run_in_threadpool(_store_feedback, request, key, answer, rating_value, comment)
     state_of(request).metrics.feedback.labels(answer).inc()
-    return _page(request, "feedback", language, answer=answer, done=True, contact_name=contact)
+    return _page(request, "feedback", spec, answer=answer, done=True,
+                 contact_name=spec.contact.name if spec else None)  # fmt: skip
 
 
 def _store_feedback(
     request: Request, key: str, answer: str, rating: int | None, comment: str
-) -> tuple[str | None, str]:
-    """Stores the answer; the audience's IT contact and language, for the page that thanks."""
+) -> AudienceSpec | None:
+    """Stores the answer; the link's audience, whose contact and language the thanks use."""
     state = state_of(request)
     now = state.clock()
     with session_scope(state.engine) as session:
@@ -121,7 +115,7 @@ def _store_feedback(
             select(Delivery).where(col(Delivery.dedupe_key) == key)
         ).scalar_one_or_none()
         if delivery is None:
-            return None, FALLBACK_LANGUAGE
+            return None
         feedback = _answer_of(session, delivery, now)
         # One answer per link: a later one replaces the earlier.
         feedback.answer, feedback.rating, feedback.comment, feedback.at = (
@@ -140,7 +134,7 @@ def _store_feedback(
                 confirmed_by_reader(session, delivery.incident_id, now)
         audience = find_audience(session, delivery.audience)
         if audience is None:
-            return None, FALLBACK_LANGUAGE
+            return None
         if answer == "problem" and audience.contact.email and _may_alert(feedback, now):
             # "Still a problem" reaches the audience's IT contact at once, through the outbox,
             # and at most once an hour for one link, however often the reader presses it.
@@ -152,7 +146,7 @@ def _store_feedback(
                 recipient_address=audience.contact.email, occurrence_id=delivery.occurrence_id,
                 incident_id=delivery.incident_id, due_at=now, first_due_at=now, created_at=now, updated_at=now,
             ))  # fmt: skip
-        return audience.contact.name, audience.language
+        return audience
 
 
 def _answer_of(session: Session, delivery: Delivery, now: datetime) -> Feedback:
@@ -180,8 +174,8 @@ def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     with session_scope(state_of(request).engine) as session:
         spec = find_audience(session, audience)
     # The public page shows the group's label, never its technical name ("ops-nz").
-    return _page(request, "unsubscribe", spec.language if spec else FALLBACK_LANGUAGE,
-                 label=spec.label if spec else "", address=address, done=False)  # fmt: skip
+    return _page(request, "unsubscribe", spec, label=spec.label if spec else "", address=address,
+                 done=False)  # fmt: skip
 
 
 @router.post("/unsubscribe/{token}", response_class=HTMLResponse)
@@ -203,6 +197,6 @@ def unsubscribe(token: str, request: Request) -> HTMLResponse:
     if left:
         state.metrics.notice_subscriptions.labels("unsubscribed").inc()
         state.changed()
-    return _page(request, "unsubscribe", spec.language if spec else FALLBACK_LANGUAGE,
-                 label=spec.label if spec else "", address=address, done=True,
+    return _page(request, "unsubscribe", spec, label=spec.label if spec else "", address=address,
+                 done=True,
                  contact_name=spec.contact.name if spec else None)  # fmt: skip
