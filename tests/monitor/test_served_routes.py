@@ -13,6 +13,7 @@ and a test that stops calling a route it claims fails at its teardown.
 
 from __future__ import annotations
 
+import email
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from monitor.settings import Settings
+from notifiers.links import Links
 from tests.monitor.samples import event, ics, tampered
 from tests.monitor.subscriptions.calendar_server import calendar_host
 from tests.served import CLOSEWATCH, Served, closewatch_serve
@@ -292,6 +295,39 @@ def test_a_new_audience_is_stored_once_and_its_notices_are_planned(api: Api) -> 
     assert api.call("DELETE", "/api/v1/audiences/{name}", path=route).status_code == 204
     assert api.call("DELETE", "/api/v1/audiences/{name}", path=route).status_code == 404
     assert api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-stock"}).status_code == 204  # fmt: skip
+
+
+def test_the_pages_a_german_notice_links_to_are_german(api: Api) -> None:
+    # A German reader's stock take tomorrow, every day a working day: its heads-up is due at once.
+    tomorrow = _today() + timedelta(days=1)
+    sheet = _csv("Inventur Lager", tomorrow, tomorrow, audiences="served-leser")
+    assert _upload(api, "served-inventur", sheet).status_code == 201
+    reader = {**_audience("served-leser"), "language": "de",
+              "members": [{"name": "Lea Leser", "email": "lea@example.com"}]}  # fmt: skip
+    assert api.call("POST", "/api/v1/audiences", json=reader).status_code == 201
+    (sent,) = api.until(
+        "the heads-up to lea@example.com is sent",
+        lambda: [delivery for delivery in api.call("GET", "/api/v1/deliveries", params={"audience": "served-leser"}).json()
+                 if delivery["recipient_address"] == "lea@example.com" and delivery["status"] == "sent"],
+    )  # fmt: skip
+    (written,) = [path for path in (api.served.data_dir / "outbox").glob("**/*.eml")
+                  if b"lea@example.com" in path.read_bytes()]  # fmt: skip
+    leave = urlsplit(email.message_from_bytes(written.read_bytes())["List-Unsubscribe"][1:-1]).path
+    links = Links(Settings(data_dir=api.served.data_dir).signing_key(), api.served.base)
+    answer = urlsplit(links.feedback(sent["dedupe_key"], "problem")).path
+
+    with httpx.Client(base_url=api.served.base, timeout=60) as reader_browser:
+        asked = reader_browser.get(answer)
+        answered = reader_browser.post(answer, data={"answer": "problem"})
+        shown = reader_browser.get(leave)
+        left = reader_browser.post(leave)
+
+    assert '<html lang="de">' in asked.text and "Klappt es noch nicht?" in asked.text
+    assert answered.status_code == 200 and "Dana Weber weiß jetzt" in answered.text
+    assert shown.status_code == 200 and "Keine Hinweise mehr erhalten?" in shown.text
+    assert left.status_code == 200 and "Sie sind abgemeldet" in left.text
+    assert api.call("DELETE", "/api/v1/audiences/{name}", path={"name": "served-leser"}).status_code == 204  # fmt: skip
+    assert api.call("DELETE", "/api/v1/calendars/{name}", path={"name": "served-inventur"}).status_code == 204  # fmt: skip
 
 
 def test_an_audience_feed_link_gives_its_periods(api: Api) -> None:
